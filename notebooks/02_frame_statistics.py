@@ -1,0 +1,121 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 02 · Frame and vocabulary statistics (Tables 2 and 6)
+#
+# Reads the manifests written by `01_data_prep` and regenerates
+#
+# * **Table 2** — per dataset: total videos, average frame count, videos with more than 300 frames
+#   (plus, beyond the paper, the clips longer than the frame budget T_max, i.e. the ones the
+#   sampler of Sec 3.3 subsamples);
+# * **Table 6** — tokens, unique tokens, tokens (types) with frequency < 10 and > 100;
+# * a histogram of clip lengths with the frame budget marked, and a rank–frequency plot of the
+#   training vocabulary.
+#
+# Both tables are computed on the training split, as in the paper (PHOENIX-2014T's 7,096 videos).
+# On the embedded default the rows are the *synthetic* corpora: they show that the pipeline and the
+# statistics work, not the real datasets' values, which are printed beside them from the paper.
+#
+# Run headless: `slt-nb reproduce --params params/default.yaml --only 02_frame_statistics`.
+
+# %% tags=["parameters"]
+manifest_dir = "data/manifests"  # written by 01_data_prep
+results_dir = "results"  # tables/ and figures/ go here
+stats_split = "train"  # the paper's statistics are over the training split (Table 2: PHOENIX 7,096 videos)
+t_max = 64  # frame budget T_max (Sec 4.3)
+long_threshold = 300  # "videos with more than 300 frames" (Table 2)
+rare_below = 10  # rare tokens: frequency < 10 (Table 6)
+frequent_above = 100  # frequent tokens: frequency > 100 (Table 6)
+tokenizers = {}  # per-dataset tokenizer override ("words" | "chars"); csl-daily defaults to chars
+params_file = None  # set by the runner: the params file this run used
+params_hash = None  # set by the runner: hash of every notebook default + the overrides
+
+# %%
+from pathlib import Path
+
+from IPython.display import Markdown, display
+
+from slt_nb.data.frames import load_clip
+from slt_nb.data.prepare import load_prepared, load_split
+from slt_nb.paths import resolve
+from slt_nb.report import figures, paper_numbers, stats_tables
+from slt_nb.report.tables import TableMeta, write_table
+
+records = load_prepared(manifest_dir)
+tables_dir, figures_dir = resolve(results_dir) / "tables", resolve(results_dir) / "figures"
+provenance = dict(params_file=params_file, params_hash=params_hash, notebook="02_frame_statistics")
+[r["label"] for r in records]
+
+# %% [markdown]
+# ## Table 2 — video-level statistics
+
+# %%
+t2 = stats_tables.table2(records, split=stats_split, long_threshold=long_threshold, t_max=t_max)
+meta2 = TableMeta(
+    name="table2_frame_stats",
+    caption=f"Table 2: video-level statistics ({stats_split} split)",
+    paper_ref="Table 2",
+    signature=stats_tables.table2_signature(stats_split, long_threshold, t_max),
+    **provenance,
+)
+write_table(t2, meta2, tables_dir, paper=paper_numbers.table2())
+display(Markdown((tables_dir / "table2_frame_stats.md").read_text()))
+
+# %% [markdown]
+# ## Table 6 — vocabulary statistics
+# Tokens are counted after NFC normalisation and lowercasing, split on whitespace, with
+# punctuation stripped (PHOENIX's trailing " ." is not a token); the paper does not state its
+# tokenisation, so its counts and ours may differ by that choice on real data.
+
+# %%
+t6 = stats_tables.table6(records, split=stats_split, rare_below=rare_below, frequent_above=frequent_above, tokenizers=tokenizers)
+meta6 = TableMeta(
+    name="table6_vocabulary",
+    caption=f"Table 6: vocabulary statistics ({stats_split} split)",
+    paper_ref="Table 6",
+    signature=stats_tables.table6_signature(stats_split, rare_below, frequent_above),
+    **provenance,
+)
+write_table(t6, meta6, tables_dir, paper=paper_numbers.table6())
+display(Markdown((tables_dir / "table6_vocabulary.md").read_text()))
+
+# %% [markdown]
+# ## Clip lengths and the frame budget
+
+# %%
+fig = figures.clip_length_histogram(stats_tables.lengths_frame(records, stats_split), t_max=t_max, long_threshold=long_threshold)
+figures.save(fig, figures_dir / "clip_lengths.png")
+
+# %% [markdown]
+# ## Rank–frequency of the vocabulary
+# A straight line on log–log axes is Zipf's law: a few very frequent words and a long tail of rare
+# ones — the skew the paper links to the model's vocabulary bias (Sec 4.4.2).
+
+# %%
+ranks = stats_tables.ranks_frame(records, stats_split, tokenizers)
+fig = figures.rank_frequency_plot(ranks, rare_below=rare_below, frequent_above=frequent_above)
+figures.save(fig, figures_dir / "rank_frequency.png")
+ranks.groupby("dataset").head(10)
+
+# %% [markdown]
+# ## What the sampler keeps
+# The longest training clip of the first dataset, and the T_max frames the sampler of Sec 3.3
+# picks from it (`f_i = frames[floor((i+1)·T/T_max) − 1]`; every frame when T ≤ T_max).
+
+# %%
+longest = max(load_split(records[0], stats_split), key=lambda s: s.n_frames)
+frames, idx = load_clip(longest, t_max)  # frames: (min(T, t_max), H, W, 3) uint8
+fig = figures.frame_strip(frames, idx, title=f"{longest.id}: {longest.n_frames} frames -> {len(idx)} sampled")
+figures.save(fig, figures_dir / "sampled_frames.png")
+print(longest.text)

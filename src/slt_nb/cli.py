@@ -1,0 +1,120 @@
+"""The ``slt-nb`` command line (also ``python -m slt_nb``): argument parsing only; each command calls one function.
+
+Bad input exits non-zero with a one-line reason on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .errors import SLTInputError
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def cmd_synth(args) -> int:
+    from .synth import generate
+
+    sizes = {k: getattr(args, k) for k in ("n_train", "n_dev", "n_test", "width", "height", "n_signers") if getattr(args, k) is not None}
+    root = generate(args.out, fmt=args.format, lang=args.lang, seed=args.seed, **sizes)
+    print(root)
+    return 0
+
+
+def cmd_stats(args) -> int:
+    from .data.loaders import load_dataset
+    from .data.manifest import normalise_split
+    from .data.stats import dataset_stats
+    from .report.stats_tables import tokenizer_for
+
+    split = normalise_split(args.split)
+    result = load_dataset(args.dataset, args.root, splits=(split,))
+    samples = [s for s in result.samples if s.split == split]
+    if not samples:
+        raise SLTInputError(f"no samples in split {split!r}", file=args.root)
+    out = dataset_stats(samples, tokenizer=tokenizer_for(args.dataset), t_max=args.t_max)
+    out.update({"dataset": args.dataset, "split": split})
+    if result.drops is not None:
+        out["dropped"] = result.drops.counts
+    print(json.dumps(out, ensure_ascii=False, sort_keys=True))
+    return 0
+
+
+def cmd_sample_frames(args) -> int:
+    from .data.frames import sample_indices
+
+    print(json.dumps(sample_indices(args.total, args.max)))
+    return 0
+
+
+def cmd_reproduce(args) -> int:
+    from .runner import reproduce
+
+    runtimes = reproduce(args.params, args.only)
+    for name, secs in runtimes.items():
+        print(f"{name}: {secs:.1f} s")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .data.manifest import DATASETS
+
+    p = argparse.ArgumentParser(prog="slt-nb", description="Reproducible sign language translation notebooks.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("synth", help="generate the embedded synthetic sign-language corpus in a real dataset format")
+    s.add_argument("--out", required=True, help="output folder")
+    s.add_argument("--format", required=True, choices=["phoenix", "how2sign"], help="on-disk format to write")
+    s.add_argument("--lang", required=True, choices=["de", "en"], help="spoken language of the translations")
+    s.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    for name in ("n_train", "n_dev", "n_test", "width", "height", "n_signers"):
+        s.add_argument(f"--{name.replace('_', '-')}", dest=name, type=_positive_int, default=None, help=f"{name.replace('_', ' ')} (default: the synth config's)")
+    s.set_defaults(func=cmd_synth)
+
+    s = sub.add_parser("stats", help="print the Table 2 and Table 6 figures of a dataset as JSON")
+    s.add_argument("--dataset", required=True, choices=list(DATASETS))
+    s.add_argument("--root", required=True, help="dataset root folder (the released tree)")
+    s.add_argument("--split", default="train", help="split to count (default train, as in the paper)")
+    s.add_argument("--t-max", dest="t_max", type=_positive_int, default=64, help="frame budget for over_t_max (default 64, Sec 4.3)")
+    s.set_defaults(func=cmd_stats)
+
+    s = sub.add_parser("sample-frames", help="print the paper's sampled frame indices (Sec 3.3) as a JSON list")
+    s.add_argument("--total", required=True, type=_positive_int, help="frames in the clip (T)")
+    s.add_argument("--max", required=True, type=_positive_int, help="frame budget (T_max)")
+    s.set_defaults(func=cmd_sample_frames)
+
+    s = sub.add_parser("reproduce", help="execute the notebooks headlessly with papermill and rebuild results/")
+    s.add_argument("--params", default=None, help="YAML params file (e.g. params/default.yaml)")
+    s.add_argument("--only", nargs="+", default=None, metavar="NOTEBOOK", help="run only these notebooks (e.g. 01_data_prep or data_prep)")
+    s.set_defaults(func=cmd_reproduce)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except SLTInputError as exc:
+        print(f"slt-nb {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # unreadable/unwritable paths: one line naming the file, not a traceback
+        print(f"slt-nb {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"slt-nb {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""Parameter files: YAML overrides of the notebooks' ``parameters`` cells, and the params hash.
+
+A notebook's ``parameters`` cell lists every default (with its provenance); a params file
+(``params/*.yaml``) overrides only what differs. A key no notebook declares is an error, so
+a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import yaml
+
+from .errors import SLTInputError
+
+
+def load_params(path: str | Path | None) -> dict:
+    """The overrides in a YAML params file ({} for None or an empty file)."""
+    if path is None:
+        return {}
+    path = Path(path)
+    if not path.is_file():
+        raise SLTInputError("params file not found", file=path, hint="pass an existing YAML file, e.g. params/default.yaml")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise SLTInputError(f"invalid YAML ({getattr(exc, 'problem', exc)})", file=path, line=mark.line + 1 if mark else None) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise SLTInputError("a params file must be a mapping of parameter names to values", file=path)
+    bad = [k for k in data if not isinstance(k, str) or not k.isidentifier()]
+    if bad:
+        raise SLTInputError(f"parameter names must be Python identifiers, got {bad}", file=path)
+    return data
+
+
+def check_known(overrides: dict, declared: dict[str, set[str]], *, file=None) -> None:
+    """Every override must be a parameter of at least one notebook (``declared``: notebook -> names)."""
+    known = set().union(*declared.values()) if declared else set()
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise SLTInputError(
+            f"unknown parameter(s) {unknown}",
+            file=file,
+            hint="no notebook declares them in its parameters cell; check the spelling (known: " + ", ".join(sorted(known)) + ")",
+        )
+
+
+def params_for(notebook_params: set[str], overrides: dict) -> dict:
+    """The overrides that one notebook declares."""
+    return {k: v for k, v in overrides.items() if k in notebook_params}
+
+
+def params_hash(obj) -> str:
+    """A short, stable hash of a JSON-serialisable object (canonical JSON, sorted keys)."""
+    blob = json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:12]

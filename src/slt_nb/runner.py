@@ -1,0 +1,120 @@
+"""Run the notebooks headlessly: jupytext (.py, percent format) -> ipynb -> papermill -> executed ipynb + HTML.
+
+``slt-nb reproduce [--params FILE] [--only NAME ...]`` executes ``notebooks/NN_*.py`` in order
+with the params file's overrides (each notebook gets only the parameters it declares), writes
+``results/notebooks/NN_name.{ipynb,html}``, records each notebook's wall time and rebuilds the
+results index ``results/README.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import time
+from pathlib import Path
+
+from . import __version__
+from .errors import SLTInputError
+from .io import write_json, write_text
+from .params import check_known, load_params, params_for, params_hash
+from .paths import project_root, resolve
+
+NOTEBOOK_RE = re.compile(r"^\d\d_[a-z0-9_]+\.py$")
+RESERVED = {"params_file", "params_hash"}  # injected by the runner into every notebook that declares them
+
+
+def list_notebooks(folder: str | Path) -> list[Path]:
+    folder = Path(folder)
+    found = sorted(p for p in folder.glob("*.py") if NOTEBOOK_RE.match(p.name))
+    if not found:
+        raise SLTInputError("no notebooks found", file=folder, hint="expected files like 01_data_prep.py")
+    return found
+
+
+def to_ipynb(py_path: Path, out_path: Path) -> Path:
+    """Convert a jupytext percent-format notebook to .ipynb (with a python3 kernelspec)."""
+    import jupytext
+
+    nb = jupytext.read(py_path)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    jupytext.write(nb, out_path, fmt="ipynb")
+    return out_path
+
+
+def declared_parameters(ipynb: Path) -> dict[str, str]:
+    """name -> default expression of the notebook's ``parameters`` cell (papermill's inspection)."""
+    import papermill
+
+    info = papermill.inspect_notebook(str(ipynb))
+    return {name: spec["default"] for name, spec in info.items()}
+
+
+def select(notebooks: list[Path], only: list[str] | None) -> list[Path]:
+    if not only:
+        return notebooks
+    chosen = []
+    for name in only:
+        match = [nb for nb in notebooks if nb.stem == name or nb.stem.startswith(f"{name}_") or nb.stem.split("_", 1)[-1] == name]
+        if not match:
+            raise SLTInputError(f"unknown notebook {name!r}", hint="choose from " + ", ".join(nb.stem for nb in notebooks))
+        chosen.extend(m for m in match if m not in chosen)
+    return sorted(chosen)
+
+
+def _html(nb_path: Path, html_path: Path) -> None:
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter().from_notebook_node(nbformat.read(nb_path, as_version=4))
+    write_text(html_path, body)
+
+
+def reproduce(params_file: str | Path | None = None, only: list[str] | None = None, *, root: str | Path | None = None, kernel: str = "python3") -> dict:
+    """Execute the notebooks; returns {notebook: seconds}. A failing notebook stops the run with its name and cell."""
+    import papermill
+    from tqdm.auto import tqdm
+
+    from .report.index import write_index
+
+    root = Path(root) if root else project_root()
+    params_path = resolve(params_file, root) if params_file else None
+    overrides = load_params(params_path)
+    notebooks = list_notebooks(root / "notebooks")
+    out_dir = root / "results" / "notebooks"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    runtimes_path = root / "results" / "runtimes.json"
+    runtimes = json.loads(runtimes_path.read_text()) if runtimes_path.exists() else {}
+
+    with tempfile.TemporaryDirectory(prefix="slt-nb-") as tmp:
+        inputs = {nb.stem: to_ipynb(nb, Path(tmp) / f"{nb.stem}.ipynb") for nb in notebooks}
+        declared = {stem: declared_parameters(path) for stem, path in inputs.items()}
+        check_known(overrides, {k: set(v) - RESERVED for k, v in declared.items()}, file=params_path)
+        # The hash covers every notebook's defaults and the overrides: change either and it changes.
+        phash = params_hash({"version": __version__, "defaults": declared, "overrides": overrides})
+        rel_params = str(params_path.relative_to(root)) if params_path and params_path.is_relative_to(root) else (str(params_path) if params_path else None)
+        for nb in tqdm(select(notebooks, only), desc="notebooks", unit="nb"):
+            names = set(declared[nb.stem])
+            params = params_for(names, overrides)
+            params.update({k: v for k, v in (("params_file", rel_params), ("params_hash", phash)) if k in names})
+            executed = Path(tmp) / f"{nb.stem}.executed.ipynb"
+            t0 = time.perf_counter()
+            try:
+                papermill.execute_notebook(
+                    str(inputs[nb.stem]), str(executed), parameters=params, kernel_name=kernel, cwd=str(root), progress_bar=False, log_output=False
+                )
+            except papermill.PapermillExecutionError as exc:
+                failed = out_dir / f"{nb.stem}.failed.ipynb"
+                if executed.exists():
+                    write_text(failed, executed.read_text(encoding="utf-8"))
+                raise SLTInputError(
+                    f"notebook {nb.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}",
+                    hint=f"the executed notebook with the traceback is {failed}",
+                ) from None
+            runtimes[nb.stem] = round(time.perf_counter() - t0, 1)
+            write_text(out_dir / f"{nb.stem}.ipynb", executed.read_text(encoding="utf-8"))
+            _html(out_dir / f"{nb.stem}.ipynb", out_dir / f"{nb.stem}.html")
+            (out_dir / f"{nb.stem}.failed.ipynb").unlink(missing_ok=True)
+            write_json(runtimes_path, runtimes)
+    write_index(root / "results", params_file=rel_params, params_hash=phash, runtimes=runtimes)
+    return runtimes

@@ -1,0 +1,41 @@
+"""Shared fixtures: tiny synthetic clips in both source kinds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+
+def ramp_frames(n: int, h: int = 32, w: int = 32) -> np.ndarray:
+    """n frames whose mean brightness encodes the frame index (uint8, (n, h, w, 3))."""
+    vals = np.linspace(10, 245, n).round().astype(np.uint8)
+    return np.broadcast_to(vals[:, None, None, None], (n, h, w, 3)).copy()
+
+
+def write_frame_folder(folder: Path, frames: np.ndarray) -> Path:
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, f in enumerate(frames, 1):
+        Image.fromarray(f).save(folder / f"images{i:04d}.png")
+    return folder
+
+
+def write_mp4(path: Path, frames: np.ndarray, fps: int = 25) -> Path:
+    import imageio.v3 as iio
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    iio.imwrite(path, frames, fps=fps, codec="libx264", macro_block_size=16, output_params=["-crf", "10", "-pix_fmt", "yuv420p"])
+    return path
+
+
+@pytest.fixture
+def ramp_folder(tmp_path):
+    return write_frame_folder(tmp_path / "clip", ramp_frames(10))
+
+
+@pytest.fixture
+def ramp_video(tmp_path):
+    return write_mp4(tmp_path / "clip.mp4", ramp_frames(40))
