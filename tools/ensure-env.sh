@@ -14,7 +14,7 @@ fi
 "$PY" -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else 1)' \
   || { echo "ensure-env: $PY is $("$PY" --version 2>&1); slt-nb needs Python >= 3.11" >&2; exit 1; }
 
-want=$(cat requirements.txt pyproject.toml | sha256sum | cut -d' ' -f1)
+want=$(cat requirements.txt requirements-nodeps.txt pyproject.toml | sha256sum | cut -d' ' -f1)
 stamp="$VENV/.slt-nb-env"
 if [ -x "$VENV/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
@@ -25,6 +25,7 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 echo "ensure-env: installing the pinned environment (requirements.txt); the first time takes a few minutes"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-nodeps.txt
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e .
 rm -f "$stamp.tmp" && echo "$want" > "$stamp.tmp" && mv "$stamp.tmp" "$stamp"
 echo "ensure-env: ready ($VENV)"

@@ -9,6 +9,7 @@ results index ``results/README.md``.
 from __future__ import annotations
 
 import json
+import os
 import re
 import tempfile
 import time
@@ -86,6 +87,8 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
     runtimes_path = root / "results" / "runtimes.json"
     runtimes = json.loads(runtimes_path.read_text()) if runtimes_path.exists() else {}
 
+    # Kernels inherit the environment: notebooks resolve relative paths against this root.
+    os.environ["SLT_NB_ROOT"] = str(root.resolve())
     with tempfile.TemporaryDirectory(prefix="slt-nb-") as tmp:
         inputs = {nb.stem: to_ipynb(nb, Path(tmp) / f"{nb.stem}.ipynb") for nb in notebooks}
         declared = {stem: declared_parameters(path) for stem, path in inputs.items()}

@@ -1,0 +1,143 @@
+"""iSign (Indian Sign Language): ``iSign_v1.1.csv`` (``uid,text``) and ``<uid>.mp4`` videos.
+
+iSign has no official split. Two ways in:
+
+* the full release: the paper's Appendix A cleaning (:mod:`.clean`, :mod:`.person`), the
+  vocabulary-aware subset (50K of ~127K by default), then a seeded split with
+  ``split_fractions`` (43K / 3.5K / 3.5K of 50K by default);
+* the paper's 10k-subset release: when ``train.csv`` / ``dev.csv`` / ``test.csv``
+  (``video_name,text``) are present, their split is used as is; the two cleaning filters still
+  apply, the subset does not.
+
+Samples removed by the paper's filters are counted in the :class:`DropReport` (reasons
+``invalid_translation``, ``no_person_detected``, ``not_in_vocab_subset``), never silently.
+Any other problem (missing video, corrupt video, malformed row, duplicate uid) is an error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from ..errors import SLTInputError
+from .clean import assign_splits, is_valid_translation, vocab_subset
+from .frames import decode_frames, sample_indices
+from .loaders import Candidate, at_row, build_samples, check_duplicates, default_count, find_dataset_dir, option_path, read_table, select_splits
+from .manifest import SPLITS, DropReport, Sample
+from .person import PersonDetector, make_detector
+
+CSV = "iSign_v1.1.csv"
+SPLIT_CSV = "{split}.csv"
+PAPER_FRACTIONS = {"train": 0.86, "dev": 0.07, "test": 0.07}
+
+
+def load_isign(
+    root: str | Path,
+    splits: Sequence[str] = SPLITS,
+    *,
+    csv_name: str = CSV,
+    videos_dir: str | Path | None = None,
+    seed: int = 0,
+    split_fractions: Mapping[str, float] | None = None,
+    person_detector: str = "mediapipe-pose",
+    person_frames: int = 5,
+    rare_threshold: int = 10,
+    n_rare: int = 30_000,
+    n_rest: int = 20_000,
+    progress: bool = True,
+    notes: list[str] | None = None,
+    drops: DropReport | None = None,
+) -> list[Sample]:
+    """Samples of iSign after the paper's cleaning (and subset, for the full release).
+
+    ``root`` is the folder holding ``csv_name`` (or its parent), or the split CSVs of the 10k
+    release. ``videos_dir`` defaults to ``<root>/videos`` if it exists, else the dataset folder
+    itself. ``person_detector`` is ``mediapipe-pose``, ``standin-skin-motion`` or ``none``
+    (:mod:`.person`), checked on ``person_frames`` frames spread over each clip.
+    ``split_fractions`` defaults to the paper's 0.86 / 0.07 / 0.07. Pass ``drops`` (as
+    :func:`~.loaders.load_dataset` does) to receive the dropped ids.
+    """
+    detector = make_detector(person_detector)
+    if detector is not None and (isinstance(person_frames, bool) or not isinstance(person_frames, int) or person_frames < 1):
+        raise SLTInputError(f"person_frames must be a positive integer, got {person_frames!r}", hint="fix the iSign options in params")
+    wanted = select_splits(splits)
+    drops = drops if drops is not None else DropReport(dataset="isign")
+    drops.notes["person_detector"] = detector.name if detector else "none: the no-person filter is disabled"
+    release = _has_split_csvs(Path(root))
+    base = Path(root) if release else find_dataset_dir(root, csv_name, names=("iSign", "isign"))
+    videos = option_path(base, videos_dir, "videos" if (base / "videos").is_dir() else ".")
+    if release:
+        cands = [c for split in wanted for c in _read(base / SPLIT_CSV.format(split=split), "video_name", videos, split)]
+    else:
+        cands = _read(base / csv_name, "uid", videos, None)
+    check_duplicates(cands)
+    cands = _valid_text(cands, drops)
+    counts: dict[str, tuple[int, float | None]] = {}
+    if detector is not None:
+        cands = _with_person(cands, detector, person_frames, counts, drops, progress)
+    if release:
+        drops.notes["subset"] = "the released split CSVs are used as they are (no vocabulary subset)"
+    else:
+        cands = _subset_and_split(cands, drops, seed, split_fractions or PAPER_FRACTIONS, rare_threshold, n_rare, n_rest)
+        cands = [c for c in cands if c.fields["split"] in wanted]
+    if notes is not None:
+        notes.append(f"isign: dropped {drops.counts or 'nothing'}; person detector: {drops.notes['person_detector']}")
+        notes.append(f"isign: {drops.notes['subset']}")
+    return build_samples(cands, desc="isign: counting frames", count=lambda c: counts.get(c.id) or default_count(c), progress=progress)
+
+
+def _has_split_csvs(root: Path) -> bool:
+    return any((root / SPLIT_CSV.format(split=s)).is_file() for s in SPLITS)
+
+
+def _read(path: Path, id_column: str, videos: Path, split: str | None) -> list[Candidate]:
+    """Candidates of one csv; the text is checked by the cleaning, not here (the paper drops bad ones)."""
+    out = []
+    for row in read_table(path, (id_column, "text"), delimiter=",", quoted=True):
+        uid = row.values[id_column].strip().removesuffix(".mp4")
+        if not uid:
+            raise row.error(f"empty {id_column}")
+        fields = dict(id=uid, dataset="isign", split=split, source=str(videos / f"{uid}.mp4"), source_kind="video", fps=None, text=row.values["text"])
+        out.append(Candidate(row, fields))
+    return out
+
+
+def _valid_text(cands: list[Candidate], drops: DropReport) -> list[Candidate]:
+    kept = []
+    for c in cands:
+        if is_valid_translation(c.fields["text"]):
+            kept.append(c)
+        else:
+            drops.drop("invalid_translation", c.id)
+    return kept
+
+
+def _with_person(cands, detector: PersonDetector, n: int, counts: dict, drops: DropReport, progress: bool) -> list[Candidate]:
+    """The candidates with a visible person in one of ``n`` frames spread over the clip (frame counts cached)."""
+    from tqdm.auto import tqdm
+
+    kept = []
+    for c in tqdm(cands, desc="isign: looking for a person", unit="clip", disable=not progress or not cands):
+        try:
+            counts[c.id] = default_count(c)
+            frames = decode_frames(c.fields["source"], "video", sample_indices(counts[c.id][0], n), sample=c.id)
+        except SLTInputError as exc:
+            raise at_row(c, exc) from None
+        if detector.has_person(frames):
+            kept.append(c)
+        else:
+            drops.drop("no_person_detected", c.id)
+    return kept
+
+
+def _subset_and_split(cands, drops: DropReport, seed, fractions, rare_threshold, n_rare, n_rest) -> list[Candidate]:
+    subset = vocab_subset([(c.id, c.fields["text"]) for c in cands], rare_threshold=rare_threshold, n_rare=n_rare, n_rest=n_rest, seed=seed)
+    for sid in subset.left_out:
+        drops.drop("not_in_vocab_subset", sid)
+    drops.notes["subset"] = subset.summary()
+    split_of = assign_splits(subset.selected, fractions, seed=seed)
+    chosen = set(subset.selected)
+    kept = [c for c in cands if c.id in chosen]
+    for c in kept:
+        c.fields["split"] = split_of[c.id]
+    return kept

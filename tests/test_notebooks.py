@@ -1,0 +1,94 @@
+"""Execute the notebooks at tiny size through the runner and check what they wrote (recommenders-style).
+
+The notebooks run in a temporary project (a copy of notebooks/) so the repository's results/ is untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from slt_nb.errors import SLTInputError
+from slt_nb.runner import reproduce
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = {
+    "seed": 1,
+    "datasets": [
+        {"name": "phoenix", "root": "data/synth/phoenix", "synth": {"lang": "de", "n_train": 12, "n_dev": 3, "n_test": 3, "width": 48, "height": 56}},
+        {"name": "how2sign", "root": "data/synth/how2sign", "synth": {"lang": "en", "n_train": 10, "n_dev": 2, "n_test": 2, "width": 48, "height": 48}},
+    ],
+    "t_max": 16,
+}
+
+
+@pytest.fixture(scope="module")
+def tiny_project(tmp_path_factory):
+    root = tmp_path_factory.mktemp("project")
+    shutil.copytree(REPO / "notebooks", root / "notebooks")
+    (root / "params").mkdir()
+    (root / "params" / "tiny.yaml").write_text(yaml.safe_dump(TINY))
+    runtimes = reproduce("params/tiny.yaml", root=root)
+    return root, runtimes
+
+
+@pytest.mark.slow
+def test_notebooks_write_tables_figures_and_index(tiny_project):
+    root, runtimes = tiny_project
+    assert set(runtimes) >= {"01_data_prep", "02_frame_statistics"}
+    manifests = root / "data" / "manifests"
+    for ds, n in (("phoenix", 12), ("how2sign", 10)):
+        lines = (manifests / f"{ds}.train.jsonl").read_text().splitlines()
+        assert len(lines) == n
+        rec = json.loads(lines[0])
+        assert {"id", "split", "source", "n_frames", "fps", "text", "gloss", "signer"} <= rec.keys()
+
+    t2 = pd.read_csv(root / "results" / "tables" / "table2_frame_stats.csv")
+    assert list(t2["Total videos"]) == [12, 10]
+    # the table's averages are the manifests' averages
+    avg = sum(json.loads(l)["n_frames"] for l in (manifests / "phoenix.train.jsonl").read_text().splitlines()) / 12
+    assert t2.loc[0, "Avg. frame count"] == pytest.approx(avg, abs=0.01)
+    assert "Frame count > T_max (16)" in t2.columns
+
+    t6 = pd.read_csv(root / "results" / "tables" / "table6_vocabulary.csv")
+    assert (t6["No. of tokens"] > t6["No. of unique tokens"]).all()
+    for ext in ("md", "tex", "meta.json", "paper.csv"):
+        assert (root / "results" / "tables" / f"table6_vocabulary.{ext}").exists()
+    md = (root / "results" / "tables" / "table2_frame_stats.md").read_text()
+    assert "7096" in md and "params/tiny.yaml" in md and "Signature:" in md
+
+    for fig in ("clip_lengths", "rank_frequency", "sampled_frames"):
+        png = root / "results" / "figures" / f"{fig}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for nb in ("01_data_prep", "02_frame_statistics"):
+        assert (root / "results" / "notebooks" / f"{nb}.html").stat().st_size > 1000
+        executed = json.loads((root / "results" / "notebooks" / f"{nb}.ipynb").read_text())
+        assert any("injected-parameters" in c.get("metadata", {}).get("tags", []) for c in executed["cells"])
+    index = (root / "results" / "README.md").read_text()
+    assert "Table 2" in index and "Table 6" in index and "figures/clip_lengths.png" in index
+
+
+@pytest.mark.slow
+def test_same_params_same_tables(tiny_project):
+    root, _ = tiny_project
+    first = {p.name: p.read_bytes() for p in (root / "results" / "tables").glob("*.csv")}
+    reproduce("params/tiny.yaml", only=["02_frame_statistics"], root=root)
+    assert {p.name: p.read_bytes() for p in (root / "results" / "tables").glob("*.csv")} == first
+
+
+def test_unknown_parameter_is_refused(tmp_path):
+    shutil.copytree(REPO / "notebooks", tmp_path / "notebooks")
+    (tmp_path / "bad.yaml").write_text("t_maxx: 3\n")
+    with pytest.raises(SLTInputError, match="t_maxx"):
+        reproduce("bad.yaml", root=tmp_path)
+
+
+def test_unknown_notebook_is_refused(tmp_path):
+    shutil.copytree(REPO / "notebooks", tmp_path / "notebooks")
+    with pytest.raises(SLTInputError, match="unknown notebook"):
+        reproduce(None, only=["99_nothing"], root=tmp_path)
