@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import realfmt as rf
 
+from slt_nb.data.annotations import read_table
 from slt_nb.data.csl_daily import read_labels
-from slt_nb.data.loaders import LOADERS, load_dataset, read_table
+from slt_nb.data.loaders import LOADERS, load_dataset
 from slt_nb.errors import SLTInputError
 
 PARENT_DIR = {"phoenix": "PHOENIX-2014-T", "how2sign": "How2Sign", "openasl": "OpenASL", "csl-daily": "CSL-Daily"}

@@ -51,7 +51,7 @@ def test_notebooks_write_tables_figures_and_index(tiny_project):
     t2 = pd.read_csv(root / "results" / "tables" / "table2_frame_stats.csv")
     assert list(t2["Total videos"]) == [12, 10]
     # the table's averages are the manifests' averages
-    avg = sum(json.loads(l)["n_frames"] for l in (manifests / "phoenix.train.jsonl").read_text().splitlines()) / 12
+    avg = sum(json.loads(line)["n_frames"] for line in (manifests / "phoenix.train.jsonl").read_text().splitlines()) / 12
     assert t2.loc[0, "Avg. frame count"] == pytest.approx(avg, abs=0.01)
     assert "Frame count > T_max (16)" in t2.columns
 

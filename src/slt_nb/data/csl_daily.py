@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import SLTInputError
-from .loaders import Candidate, build_samples, find_dataset_dir, option_path, read_table, select_splits
+from .annotations import Candidate, build_samples, find_dataset_dir, option_path, read_table, select_splits
 from .manifest import SPLITS, Sample, normalise_split
 
 FPS = 25.0

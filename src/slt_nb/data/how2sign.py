@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import SLTInputError
+from .annotations import Candidate, Row, build_samples, find_dataset_dir, option_path, read_table, require_text, select_splits
 from .frames import segment_range, video_info
-from .loaders import Candidate, Row, build_samples, find_dataset_dir, option_path, read_table, require_text, select_splits
 from .manifest import SPLITS, Sample
 
 COLUMNS = ("VIDEO_ID", "VIDEO_NAME", "SENTENCE_ID", "SENTENCE_NAME", "START_REALIGNED", "END_REALIGNED", "SENTENCE")

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from ..errors import SLTInputError
+from .annotations import Candidate, at_row, build_samples, check_duplicates, default_count, find_dataset_dir, option_path, read_table, select_splits
 from .clean import assign_splits, is_valid_translation, vocab_subset
 from .frames import decode_frames, sample_indices
-from .loaders import Candidate, at_row, build_samples, check_duplicates, default_count, find_dataset_dir, option_path, read_table, select_splits
 from .manifest import SPLITS, DropReport, Sample
 from .person import PersonDetector, make_detector
 

@@ -1,240 +1,29 @@
-"""The real-dataset loaders' registry, :func:`load_dataset`, and the machinery they share.
-
-Every loader reads its released annotation files with :func:`read_table` (line-numbered rows,
-header and field-count checks), turns each row into a :class:`Candidate`, and hands the list to
-:func:`build_samples` (duplicate ids, frame counting with a progress bar, :class:`Sample`).
-Whatever goes wrong is an :class:`SLTInputError` naming the annotation file, the 1-based line
-(header = line 1) and the sample id, never a silent skip. The only samples ever dropped are the
-ones a paper's own filters remove (iSign, Appendix A), and those are counted in a
-:class:`DropReport`.
-
-``LOADERS`` is built on first use (module ``__getattr__``) because the loader modules import
-the helpers defined here.
-"""
+"""The real-dataset loaders' registry and :func:`load_dataset` (name -> manifest samples)."""
 
 from __future__ import annotations
 
-import csv
 import inspect
-from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable
 
 from ..errors import SLTInputError
-from .frames import count_frames
-from .manifest import SPLITS, DropReport, Sample, normalise_split
+from .annotations import PARAMS_HINT, LoadResult
+from .csl_daily import load_csl_daily
+from .how2sign import load_how2sign
+from .isign import load_isign
+from .manifest import DropReport, Sample
+from .openasl import load_openasl
+from .phoenix import load_phoenix
 
-PARAMS_HINT = "set datasets[].root in params"
-MEDIA_HINT = "re-extract or replace the clip, or remove its row from the annotation file"
-ROW_HINT = "fix the row or remove it"
+LOADERS: dict[str, Callable[..., list[Sample]]] = {
+    "phoenix": load_phoenix,
+    "how2sign": load_how2sign,
+    "openasl": load_openasl,
+    "isign": load_isign,
+    "csl-daily": load_csl_daily,
+}
 
-
-@dataclass
-class LoadResult:
-    """What :func:`load_dataset` returns: the samples, the paper-mandated drops, and notes for the report."""
-
-    samples: list[Sample]
-    drops: DropReport | None = None
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Row:
-    """One data row of an annotation file: its values by column name and where it came from."""
-
-    file: Path
-    line: int
-    values: dict[str, str]
-
-    def error(self, problem: str, *, sample: str | None = None, hint: str = ROW_HINT) -> SLTInputError:
-        return SLTInputError(problem, file=self.file, line=self.line, sample=sample, hint=hint)
-
-
-@dataclass
-class Candidate:
-    """A sample before its frames are counted: ``fields`` are :class:`Sample` keyword arguments.
-
-    ``fields`` holds everything but ``n_frames``; ``fps`` may be ``None`` for videos (taken from
-    the file). ``row`` says where it was declared, for error messages.
-    """
-
-    row: Row
-    fields: dict
-
-    @property
-    def id(self) -> str:
-        return self.fields["id"]
-
-
-def read_table(
-    path: str | Path,
-    columns: Sequence[str],
-    *,
-    delimiter: str,
-    quoted: bool = False,
-    header: str = "required",
-) -> list[Row]:
-    """Rows of a delimited annotation file, each with its 1-based line number.
-
-    ``columns`` must all appear in the header (extra columns are kept). ``header='optional'``
-    accepts a file without header, whose fields are then ``columns`` in order (CSL-Daily's
-    ``split_1.txt``). ``quoted`` enables standard CSV quoting (iSign); otherwise quotes are
-    literal text (PHOENIX, How2Sign and OpenASL sentences contain them). Blank lines are skipped.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise SLTInputError("annotation file not found", file=path, hint=f"check the dataset root or the file option; {PARAMS_HINT}")
-    quoting = csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE
-    rows: list[Row] = []
-    names: list[str] | None = None
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh, delimiter=delimiter, quoting=quoting, strict=quoted)
-            prev = 0
-            for fields in reader:
-                line, prev = prev + 1, reader.line_num
-                if not fields or (len(fields) == 1 and not fields[0].strip()):
-                    continue
-                if names is None:
-                    names = _header(path, line, fields, columns, header)
-                    if names is not None:
-                        continue
-                    names = list(columns)
-                if len(fields) != len(names):
-                    raise SLTInputError(
-                        f"expected {len(names)} fields separated by {delimiter!r}, found {len(fields)}",
-                        file=path,
-                        line=line,
-                        sample=fields[0] or None,
-                        hint=ROW_HINT,
-                    )
-                rows.append(Row(path, line, dict(zip(names, fields, strict=True))))
-    except UnicodeDecodeError as exc:
-        raise SLTInputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=path, hint="re-download the file or save it as UTF-8") from None
-    except csv.Error as exc:
-        raise SLTInputError(f"malformed CSV ({exc})", file=path, line=reader.line_num, hint=ROW_HINT) from None
-    return rows
-
-
-def _header(path: Path, line: int, fields: list[str], columns: Sequence[str], header: str) -> list[str] | None:
-    """The column names if ``fields`` is the header line, ``None`` for a headerless optional file."""
-    names = [f.strip() for f in fields]
-    if set(columns) <= set(names):
-        return names
-    if header == "optional":
-        return None
-    missing = [c for c in columns if c not in names]
-    raise SLTInputError(
-        f"header lacks columns {missing} (found {names})",
-        file=path,
-        line=line,
-        hint=f"the first line must name the columns {list(columns)}",
-    )
-
-
-def require_text(row: Row, value: str | None, sample: str, column: str) -> str:
-    """The translation of a row; empty or missing is an error naming the file, line and sample."""
-    if value is None or not value.strip():
-        raise row.error(f"empty translation in column {column!r}", sample=sample, hint="every clip needs a reference translation; fix the row or remove it")
-    return value
-
-
-def find_dataset_dir(root: str | Path, marker: str, *, names: Sequence[str] = ()) -> Path:
-    """The dataset folder: ``root`` itself if it holds ``marker``, else the one child folder that does.
-
-    ``names`` are the released folder names, tried first (``PHOENIX-2014-T`` ...). Two children
-    holding ``marker`` is ambiguous and an error.
-    """
-    root = Path(root)
-    if not root.is_dir():
-        raise SLTInputError("dataset root not found", file=root, hint=PARAMS_HINT)
-    if (root / marker).exists():
-        return root
-    named = [root / n for n in names if (root / n / marker).exists()]
-    if named:
-        return named[0]
-    found = sorted(p for p in root.iterdir() if p.is_dir() and (p / marker).exists())
-    if len(found) == 1:
-        return found[0]
-    if found:
-        raise SLTInputError(f"several folders hold {marker!r}: {[p.name for p in found]}", file=root, hint="point the root at one of them")
-    raise SLTInputError(f"no {marker!r} here or in a sub-folder", file=root, hint=f"point the root at the released dataset folder; {PARAMS_HINT}")
-
-
-def option_path(base: Path, value: str | Path | None, default: str) -> Path:
-    """A folder/file option: ``default`` under the dataset folder when unset; relative values are taken from it too."""
-    return base / (default if value is None else Path(value))
-
-
-def check_duplicates(candidates: Sequence[Candidate]) -> None:
-    """A duplicate id is an error naming both places it was declared."""
-    seen: dict[str, Row] = {}
-    for c in candidates:
-        first = seen.setdefault(c.id, c.row)
-        if first is not c.row:
-            raise c.row.error(f"duplicate id (first declared at {first.file.name}:{first.line})", sample=c.id, hint="ids must be unique within a dataset")
-
-
-FrameCounter = Callable[[Candidate], "tuple[int, float | None]"]
-
-
-def default_count(c: Candidate) -> tuple[int, float | None]:
-    f = c.fields
-    return count_frames(f["source"], f["source_kind"], start=f.get("start"), end=f.get("end"), sample=c.id)
-
-
-def build_samples(candidates: Sequence[Candidate], *, desc: str, count: FrameCounter = default_count, progress: bool = True) -> list[Sample]:
-    """Count every candidate's frames (progress bar) and build its :class:`Sample`.
-
-    A media problem (missing folder/video, corrupt or zero-frame clip) is re-raised naming the
-    annotation file and line as well as the media path.
-    """
-    from tqdm.auto import tqdm
-
-    check_duplicates(candidates)
-    samples = []
-    for c in tqdm(candidates, desc=desc, unit="clip", disable=not progress or not candidates):
-        try:
-            n_frames, fps = count(c)
-            fields = dict(c.fields)
-            fields["fps"] = fields.get("fps") or fps
-            samples.append(Sample(n_frames=n_frames, **fields))
-        except SLTInputError as exc:
-            raise at_row(c, exc) from None
-    return samples
-
-
-def at_row(c: Candidate, exc: SLTInputError) -> SLTInputError:
-    """``exc`` (about a clip's media) restated at the annotation row that declared the clip."""
-    media = f": {exc.file}" if exc.file is not None and Path(exc.file) != c.row.file else ""
-    return c.row.error(f"{exc.problem}{media}", sample=c.id, hint=exc.hint or MEDIA_HINT)
-
-
-def select_splits(splits: Sequence[str]) -> tuple[str, ...]:
-    """The requested splits, normalised (``val`` -> ``dev``)."""
-    if isinstance(splits, str):
-        splits = (splits,)
-    if not splits:
-        raise SLTInputError("no splits requested", hint=f"ask for some of {SPLITS}")
-    return tuple(normalise_split(s) for s in splits)
-
-
-@cache
-def _registry() -> dict[str, Callable[..., list[Sample]]]:
-    from .csl_daily import load_csl_daily
-    from .how2sign import load_how2sign
-    from .isign import load_isign
-    from .openasl import load_openasl
-    from .phoenix import load_phoenix
-
-    return {"phoenix": load_phoenix, "how2sign": load_how2sign, "openasl": load_openasl, "isign": load_isign, "csl-daily": load_csl_daily}
-
-
-def __getattr__(name: str):
-    if name == "LOADERS":
-        return _registry()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__all__ = ["LOADERS", "LoadResult", "load_dataset"]
 
 
 def load_dataset(name: str, root: str | Path, **opts) -> LoadResult:
@@ -244,7 +33,7 @@ def load_dataset(name: str, root: str | Path, **opts) -> LoadResult:
     an error listing the allowed ones. A loader that takes ``notes`` (a list) appends lines for the
     report; one that takes ``drops`` (a :class:`DropReport`) applies paper-mandated filters (iSign).
     """
-    loaders = _registry()
+    loaders = LOADERS
     if name not in loaders:
         raise SLTInputError(f"unknown dataset {name!r}", hint=f"allowed: {', '.join(loaders)}")
     root = Path(root)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from .loaders import Candidate, build_samples, find_dataset_dir, option_path, read_table, require_text, select_splits
+from .annotations import Candidate, build_samples, find_dataset_dir, option_path, read_table, require_text, select_splits
 from .manifest import SPLITS, Sample, normalise_split
 
 TSV = "openasl-v1.0.tsv"

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import SLTInputError
+from .annotations import Candidate, build_samples, find_dataset_dir, read_table, require_text, select_splits
 from .frames import IMAGE_SUFFIXES
-from .loaders import Candidate, build_samples, find_dataset_dir, read_table, require_text, select_splits
 from .manifest import SPLITS, Sample
 
 FPS = 25.0
