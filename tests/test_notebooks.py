@@ -21,7 +21,7 @@ TINY = {
     "seed": 1,
     "datasets": [
         {"name": "phoenix", "root": "data/synth/phoenix", "synth": {"lang": "de", "n_train": 12, "n_dev": 3, "n_test": 3, "width": 48, "height": 56}},
-        {"name": "how2sign", "root": "data/synth/how2sign", "synth": {"lang": "en", "n_train": 10, "n_dev": 2, "n_test": 2, "width": 48, "height": 48}},
+        {"name": "how2sign", "root": "data/synth/how2sign", "synth": {"lang": "en", "n_train": 10, "n_dev": 2, "n_test": 2, "width": 40, "height": 48}},
     ],
     "t_max": 16,
 }

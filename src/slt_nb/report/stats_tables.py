@@ -59,7 +59,7 @@ def table2_signature(split: str, long_threshold: int, t_max: int) -> str:
 
 
 def table6_signature(split: str, rare_below: int, frequent_above: int) -> str:
-    return signature(split=split, tok="nfc-lower-ws-strip-punct(words)|chars(csl-daily)", rare=f"<{rare_below}", frequent=f">{frequent_above}", unit="types")
+    return signature(split=split, tok="nfc-lower-ws-strip-punct+chars-for-csl-daily", rare=f"<{rare_below}", frequent=f">{frequent_above}", unit="types")
 
 
 def lengths_frame(records: list[dict], split: str = "train") -> pd.DataFrame:
