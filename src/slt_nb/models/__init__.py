@@ -1,0 +1,1 @@
+"""Model families as data (registry), explicit chat templates, tiny offline models, loading + LoRA."""

@@ -1,0 +1,1 @@
+"""Fine-tuning: prompts (Table 16), the video collator with answer-only labels, trainer settings."""

@@ -1,0 +1,78 @@
+"""TRL ``SFTTrainer`` settings for the paper's recipe (Sec 4.3), with the video traps closed.
+
+* ``remove_unused_columns=False``: the rows hold frames and text, not model inputs; the
+  collator (:class:`~slt_nb.train.collate.VideoCollator`) makes the inputs.
+* ``dataset_kwargs={"skip_prepare_dataset": True}``: TRL's preparation knows only image
+  columns and would tokenise/truncate text without the video.
+* ``max_length=None``: TRL's default 1024 truncates; 64 frames of SmolVLM2-2.2B are ~5-6k tokens.
+  (The collator raises on over-long examples instead of truncating.)
+* ``bf16`` only on CUDA (TRL defaults to bf16=True, which fails on CPU); FlashAttention-2 is a
+  model-loading choice (``load_model_and_processor(..., attn_implementation=...)``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..models.registry import ModelFamily, get_family
+
+
+def sft_config(family: str | ModelFamily, output_dir: str | Path, *, cuda: bool | None = None, **overrides):
+    """A ``trl.SFTConfig`` with the family's paper hyper-parameters; ``overrides`` win.
+
+    ``cuda``: whether training runs on a GPU (default: ``torch.cuda.is_available()``); decides
+    bf16 (Sec 4.3) and gradient checkpointing (TRL's default; pointless on the tiny CPU models).
+    """
+    import torch
+    from trl import SFTConfig
+
+    fam = get_family(family)
+    t = fam.train
+    if cuda is None:
+        cuda = torch.cuda.is_available()
+    kw = dict(
+        output_dir=str(output_dir),
+        learning_rate=t.learning_rate,
+        lr_scheduler_type=t.lr_scheduler_type,
+        optim=t.optim,
+        per_device_train_batch_size=t.per_device_train_batch_size,
+        per_device_eval_batch_size=t.per_device_train_batch_size,
+        gradient_accumulation_steps=t.gradient_accumulation_steps,
+        num_train_epochs=t.num_train_epochs,
+        bf16=bool(cuda and t.bf16),
+        fp16=False,
+        gradient_checkpointing=bool(cuda),
+        remove_unused_columns=False,
+        dataset_kwargs={"skip_prepare_dataset": True},
+        max_length=None,
+        report_to="none",
+        logging_steps=1,
+        save_strategy="no",
+        dataloader_num_workers=0,
+        dataloader_pin_memory=bool(cuda),
+    )
+    kw.update(overrides)
+    return SFTConfig(**kw)
+
+
+def make_trainer(model, processor, family: str | ModelFamily, train_rows, config, *, eval_rows=None, peft: bool = True, **collator_kw):
+    """An ``SFTTrainer`` over rows of :func:`~slt_nb.train.collate.make_example` dicts.
+
+    ``peft=True`` passes the family's LoRA config (LoRA on the LM, connector in
+    ``modules_to_save``); pass ``peft=False`` for a model already wrapped with ``apply_lora``.
+    """
+    from trl import SFTTrainer
+
+    from ..models.load import lora_config
+    from .collate import VideoCollator
+
+    fam = get_family(family)
+    return SFTTrainer(
+        model=model,
+        args=config,
+        data_collator=VideoCollator(processor, fam, train=True, **collator_kw),
+        train_dataset=train_rows,
+        eval_dataset=eval_rows,
+        processing_class=processor,
+        peft_config=lora_config(fam) if peft else None,
+    )
