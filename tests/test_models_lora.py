@@ -6,9 +6,6 @@ import re
 
 import pytest
 
-pytest.importorskip("peft")
-torch = pytest.importorskip("torch")
-
 from slt_nb.models.load import (
     apply_lora,
     load_model_and_processor,

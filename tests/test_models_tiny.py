@@ -6,9 +6,7 @@ import json
 
 import numpy as np
 import pytest
-
-pytest.importorskip("transformers")
-torch = pytest.importorskip("torch")
+import torch
 
 from slt_nb.errors import SLTInputError
 from slt_nb.models.chat_templates import QWEN2_5_VL_OFFICIAL_TEMPLATE

@@ -6,8 +6,7 @@ import math
 
 import numpy as np
 import pytest
-
-torch = pytest.importorskip("torch")
+import torch
 
 from slt_nb.data.frames import sample_indices
 from slt_nb.data.manifest import Sample

@@ -8,9 +8,7 @@ import time
 
 import numpy as np
 import pytest
-
-torch = pytest.importorskip("torch")
-pytest.importorskip("trl")
+import torch
 
 from slt_nb.data.manifest import Sample
 from slt_nb.models.load import apply_lora, load_model_and_processor, trainable_report
