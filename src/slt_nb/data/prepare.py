@@ -14,6 +14,7 @@ paper-mandated filter dropped samples, and ``datasets.json`` describing what was
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections import Counter
 from pathlib import Path
@@ -49,7 +50,7 @@ def label_for(spec: dict) -> str:
 
 def prepare_dataset(spec: dict, manifest_dir: str | Path, *, seed: int = 0, splits=SPLITS) -> dict:
     """Generate (if synthetic) and load one dataset; write its manifests. Returns its summary record."""
-    from .loaders import load_dataset
+    from .loaders import LOADERS, load_dataset
 
     root = resolve(spec["root"])
     synth = spec.get("synth")
@@ -60,6 +61,8 @@ def prepare_dataset(spec: dict, manifest_dir: str | Path, *, seed: int = 0, spli
         fmt = synth.pop("format", spec["name"])
         root = generate(root, fmt=fmt, seed=synth.pop("seed", seed), **synth)
     options = dict(spec.get("options") or {})
+    if "seed" in inspect.signature(LOADERS[spec["name"]]).parameters:
+        options.setdefault("seed", seed)  # iSign's split and vocabulary-aware subset follow the run's seed
     result = load_dataset(spec["name"], root, splits=tuple(splits), **options)
     manifest_dir = resolve(manifest_dir)
     counts = Counter(s.split for s in result.samples)
