@@ -9,13 +9,13 @@ one rare word (frequency < 10 over the corpus), plus 20,000 sampled from the res
 from __future__ import annotations
 
 import random
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
 from ..errors import SLTInputError
 from .manifest import SPLITS, normalise_split
+from .stats import tokenize, word_counts
 
 NAN_LIKE = {"nan", "none", "null", "n/a", "-"}
 
@@ -28,31 +28,15 @@ def is_valid_translation(text: str | None) -> bool:
     return bool(text) and text.lower() not in NAN_LIKE and any(ch.isalpha() for ch in text)
 
 
-def _is_punct(ch: str) -> bool:
-    return unicodedata.category(ch).startswith("P")
-
-
 def tokens(text: str) -> list[str]:
-    """Words of a text: lowercased, split at whitespace, punctuation stripped from both ends of
-    each token (``"Hello,"`` -> ``hello``; inner marks stay: ``don't``); empty tokens dropped."""
-    out = []
-    for tok in text.lower().split():
-        start, end = 0, len(tok)
-        while start < end and _is_punct(tok[start]):
-            start += 1
-        while end > start and _is_punct(tok[end - 1]):
-            end -= 1
-        if start < end:
-            out.append(tok[start:end])
-    return out
+    """Words of a text, exactly as Table 6 counts them (:func:`slt_nb.data.stats.tokenize`):
+    NFC, lowercased, split at whitespace, punctuation stripped from both ends of each token."""
+    return tokenize(text, "words")
 
 
 def word_frequencies(texts: Iterable[str]) -> Counter:
     """How often each word (:func:`tokens`) occurs over the corpus."""
-    freq: Counter = Counter()
-    for text in texts:
-        freq.update(tokens(text))
-    return freq
+    return word_counts(texts, "words")
 
 
 @dataclass
