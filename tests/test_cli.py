@@ -78,3 +78,31 @@ def test_bad_input_exits_nonzero_with_one_line(tmp_path, args, needle):
     assert "Traceback" not in r.stderr
     err_lines = [line for line in r.stderr.splitlines() if "error" in line]
     assert len(err_lines) == 1, r.stderr
+
+
+def test_score_prints_one_json_object(tmp_path):
+    preds = tmp_path / "p.jsonl"
+    preds.write_text(
+        '{"id": "a", "dataset": "phoenix", "reference": "am tag scheint im süden die sonne .", "prediction": "am tag scheint im süden die sonne ."}\n'
+        '{"id": "b", "dataset": "phoenix", "reference": "morgen regnet es im norden .", "prediction": ""}\n'
+    )
+    r = cli("score", "--predictions", str(preds), "--embedder", "none")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert {"bleu1", "bleu2", "bleu3", "bleu4", "rougeL", "tsr", "tsr_recall", "pger", "n", "signatures"} <= out.keys()
+    assert out["n"] == 2 and out["lang"] == "de"
+    assert out["rougeL"] == pytest.approx(0.5)  # identical sentence 1.0, empty prediction 0.0
+    assert out["signatures"]["bleu4"].startswith("nrefs:1|case:mixed|eff:no|tok:13a")
+    assert "tagger:hanta" in out["signatures"]["pger"]
+
+
+@pytest.mark.parametrize(
+    "content,needle",
+    [("", "empty"), ('{"id": "a"\n', ":1"), ('{"id": "a", "reference": "x"}\n', "prediction"),
+     ('{"id": "a", "reference": "x", "prediction": "y"}\n{"id": "a", "reference": "x", "prediction": "y"}\n', ":2")],
+)
+def test_score_bad_predictions(tmp_path, content, needle):
+    preds = tmp_path / "bad.jsonl"
+    preds.write_text(content)
+    r = cli("score", "--predictions", str(preds), "--embedder", "none", "--tagger", "none")
+    assert r.returncode == 2 and needle in r.stderr and "bad.jsonl" in r.stderr and "Traceback" not in r.stderr

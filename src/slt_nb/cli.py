@@ -57,6 +57,17 @@ def cmd_sample_frames(args) -> int:
     return 0
 
 
+def cmd_score(args) -> int:
+    import os
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # models load from local paths / pip packages only
+    from .metrics.score import score_file
+
+    out = score_file(args.predictions, tagger=args.tagger, embedder=args.embedder, lang=args.lang, ci=args.ci, n_boot=args.n_boot, seed=args.seed)
+    print(json.dumps(out, ensure_ascii=False, sort_keys=True))
+    return 0
+
+
 def cmd_reproduce(args) -> int:
     from .runner import reproduce
 
@@ -92,6 +103,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--total", required=True, type=_positive_int, help="frames in the clip (T)")
     s.add_argument("--max", required=True, type=_positive_int, help="frame budget (T_max)")
     s.set_defaults(func=cmd_sample_frames)
+
+    s = sub.add_parser("score", help="score a predictions JSONL: BLEU-1..4, ROUGE-L, TSR, PGER (+ signatures) as one JSON object")
+    s.add_argument("--predictions", required=True, help="JSONL with at least id, reference, prediction per line")
+    s.add_argument("--tagger", default="hanta", help="POS tagger for PGER: hanta (default, offline) | flair | flair:/path.pt | spacy-en | none")
+    s.add_argument("--embedder", default=None, help="sentence-transformers model name or path for TSR (default: packaged all-MiniLM-L6-v2) | none")
+    s.add_argument("--lang", choices=["de", "en", "zh"], default=None, help="language (default: from the dataset field)")
+    s.add_argument("--ci", action="store_true", help="add 95%% bootstrap confidence intervals")
+    s.add_argument("--n-boot", dest="n_boot", type=_positive_int, default=1000, help="bootstrap resamples (default 1000)")
+    s.add_argument("--seed", type=int, default=12345, help="bootstrap seed (default 12345)")
+    s.set_defaults(func=cmd_score)
 
     s = sub.add_parser("reproduce", help="execute the notebooks headlessly with papermill and rebuild results/")
     s.add_argument("--params", default=None, help="YAML params file (e.g. params/default.yaml)")

