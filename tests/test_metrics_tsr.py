@@ -55,6 +55,10 @@ CASES = [
     ("süden", "süd", 0.75, 0.75),
     # negative cosine clipped to 0: union C = 2, I = 0 (unclipped the row sums would be 0: division by zero)
     ("süden", "anti", 0.0, 0.0),
+    # Y = {süden, halb} (cos 0.5): C(Y) = 2/1.5 = 1.3333; Ŷ = {süden}: C = 1;
+    # union [süden halb süden]: 1/2.5 + 1/2 + 1/2.5 = 1.3 -> I = 1.0333 > C(Ŷ): Eq. 2 gives 1.0333,
+    # clipped to 1 (score:clip01); recall form 1.0333/1.3333 = 0.775
+    ("süden halb", "süden", 1.0, 0.775),
     # empty prediction: defined as 0
     ("süden norden", "", 0.0, 0.0),
     (".", "süden", None, None),  # reference without words: excluded (None)

@@ -165,7 +165,10 @@ def tsr_pair(ref_words: Sequence[str], pred_words: Sequence[str], embed) -> tupl
     cy, cp = soft_cardinality(ey), soft_cardinality(ep)
     cu = soft_cardinality(np.vstack([ey, ep]))
     inter = cy + cp - cu
-    return inter / cp, inter / cy
+    # Soft cardinality is not monotone, so the soft intersection can exceed C(Ŷ) or C(Y) a little
+    # (or dip below 0); a recall/precision lives in [0, 1], so each sentence score is clipped there
+    # (the signature says `score:clip01`).
+    return float(np.clip(inter / cp, 0.0, 1.0)), float(np.clip(inter / cy, 0.0, 1.0))
 
 
 @dataclass
@@ -181,7 +184,7 @@ class TSRResult:
 
 
 def tsr_signatures(embedder_name: str) -> tuple[str, str]:
-    common = {"emb": embedder_name, "unit": "word", "tok": TOKENIZER_ID, "sim": "cos-clip0", "empty_pred": "0", "empty_ref": "excluded", "avg": "sentence-mean"}
+    common = {"emb": embedder_name, "unit": "word", "tok": TOKENIZER_ID, "sim": "cos-clip0", "score": "clip01", "empty_pred": "0", "empty_ref": "excluded", "avg": "sentence-mean"}
     return (
         signature(metric="tsr", denom="C(pred)-eq2-as-printed", **common),
         signature(metric="tsr-recall", denom="C(ref)", **common),
