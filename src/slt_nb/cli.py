@@ -68,6 +68,13 @@ def cmd_score(args) -> int:
     return 0
 
 
+def cmd_translate(args) -> int:
+    from .translate import translate_clip
+
+    print(translate_clip(args.clip, args.checkpoint, t_max=args.t_max, dataset=args.dataset, max_new_tokens=args.max_new_tokens))
+    return 0
+
+
 def cmd_reproduce(args) -> int:
     from .runner import reproduce
 
@@ -113,6 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--n-boot", dest="n_boot", type=_positive_int, default=1000, help="bootstrap resamples (default 1000)")
     s.add_argument("--seed", type=int, default=12345, help="bootstrap seed (default 12345)")
     s.set_defaults(func=cmd_score)
+
+    s = sub.add_parser("translate", help="translate your own clip (video file or frame folder) with a fine-tuned checkpoint")
+    s.add_argument("clip", metavar="VIDEO_OR_FRAME_DIR", help="a video file (mp4/avi/mov/mkv/webm) or a folder of frame images")
+    s.add_argument("--checkpoint", required=True, help="a fine-tuning run dir (runs/<hash>/ with run.json and the adapter)")
+    s.add_argument("--t-max", dest="t_max", type=_positive_int, default=64, help="frame budget T_max (default 64, Sec 4.3)")
+    s.add_argument("--dataset", choices=list(DATASETS), default=None, help="use this dataset's prompt (Table 16; default: the run's)")
+    s.add_argument("--max-new-tokens", dest="max_new_tokens", type=_positive_int, default=128, help="generation length limit (default 128, Sec 4.3)")
+    s.set_defaults(func=cmd_translate)
 
     s = sub.add_parser("reproduce", help="execute the notebooks headlessly with papermill and rebuild results/")
     s.add_argument("--params", default=None, help="YAML params file (e.g. params/default.yaml)")

@@ -1,0 +1,417 @@
+"""Greedy, batched inference with a fine-tuned adapter (paper Sec 4.3) and predictions as JSONL.
+
+:func:`load_for_inference` turns a run directory (``runs/<hash>/``: ``run.json`` naming the
+family and base model, a PEFT adapter saved with ``save_pretrained`` — safetensors, the
+connector in ``modules_to_save`` — and the processor saved beside it) into an eval-mode model.
+:func:`generate_predictions` decodes manifest samples: the paper's frame sampler (T_max),
+greedy decoding (``do_sample=False``, ``num_beams=1``, no repetition penalty: a fresh
+``GenerationConfig``, not the checkpoint's sampling defaults), at most 128 new tokens, the KV
+cache, batches padded on the **left**; one JSONL row per sample.
+
+Batching does not change the text (``tests/test_generate.py`` checks it on both families,
+transformers 4.57.6, float32):
+
+* left padding: ``generate`` derives ``position_ids`` from the attention mask (cumsum), so
+  every sample's text positions start at 0 whatever its padding;
+* Qwen2.5-VL's M-RoPE: ``get_rope_index`` computes the (t, h, w) positions from the unpadded
+  tokens of each row and ``rope_deltas = max_pos + 1 - padded_len``; decoding steps use
+  ``cache_position + rope_deltas``, so a padded row continues exactly where its unpadded
+  twin would. ``video_grid_thw`` / ``second_per_grid_ts`` are per sample;
+* SmolVLM2: the collator runs the processor per sample (its own "series of N frames" intro)
+  and pads the frame axis with all-zero frames, which the model drops before the vision
+  encoder, so no padding frame reaches the image tokens.
+
+No fallback (grouping equal-length inputs) is needed for either family: in float32 the logits
+of a padded batch are bit-identical to one-by-one (checked over 24 clips x 32 tokens at batch
+sizes 1, 8, 24). In bfloat16 (the paper's GPU setting) the logits move by up to one bf16 ulp
+(~0.004 on the tiny models) with the batch's shape, and greedy decoding then flips only at
+exact or near ties: the tiny random models, whose logits are flat, differed on 1-3 of 24 clips.
+That is rounding, not a position bug, and grouping equal lengths would not remove it (unpadded
+rows of a mixed batch differ too). Load in float32 (``load_for_inference(..., dtype=torch.float32)``)
+or use ``batch_size=1`` where bit-identical text across batch sizes matters more than speed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..errors import SLTInputError
+from ..models.registry import ModelFamily, get_family
+
+RUN_INFO = "run.json"
+ADAPTER_CONFIG = "adapter_config.json"
+ADAPTER_WEIGHTS = "adapter_model.safetensors"
+ADAPTER_SUBDIRS = ("adapter", "final_adapter", "final", "adapter_final")  # where a run dir may keep its final adapter
+PROCESSOR_FILES = ("processor_config.json", "preprocessor_config.json")
+TRAIN_FIRST = "train first or point --checkpoint at a run dir"
+ROW_KEYS = ("id", "dataset", "split", "reference", "prediction", "model", "params_hash")  # one predictions JSONL line
+
+
+# ---- loading a run directory ---------------------------------------------------------------
+
+
+def read_run_info(checkpoint_dir: str | Path) -> tuple[Path, dict, Path]:
+    """(run dir, contents of ``run.json``, adapter dir) of ``checkpoint_dir``.
+
+    ``checkpoint_dir`` is a run dir (``run.json`` + the final adapter, in the dir itself or in one
+    of :data:`ADAPTER_SUBDIRS` or the folder ``run.json``'s ``"adapter"`` names) or an adapter
+    folder inside a run dir (e.g. an intermediate ``checkpoint-N``; ``run.json`` is then read
+    from the parent).
+    """
+    ckpt = Path(checkpoint_dir)
+    if not ckpt.exists():
+        raise SLTInputError("checkpoint folder not found", file=ckpt, hint=TRAIN_FIRST)
+    if not ckpt.is_dir():
+        raise SLTInputError("checkpoint is not a folder", file=ckpt, hint=TRAIN_FIRST)
+    run_dir = ckpt if (ckpt / RUN_INFO).is_file() else ckpt.parent if (ckpt.parent / RUN_INFO).is_file() else None
+    if run_dir is None:
+        raise SLTInputError(f"no {RUN_INFO} in the checkpoint folder (or its parent)", file=ckpt, hint=TRAIN_FIRST)
+    info_path = run_dir / RUN_INFO
+    try:
+        info = json.loads(info_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SLTInputError(f"unreadable {RUN_INFO} ({exc})", file=info_path, hint=TRAIN_FIRST) from None
+    if not isinstance(info, dict):
+        raise SLTInputError("expected a JSON object", file=info_path)
+    missing = [k for k in ("family", "base_model") if not info.get(k)]
+    if missing:
+        raise SLTInputError(f"{RUN_INFO} lacks {missing}", file=info_path, hint="the training runner records the family and base model there")
+    return run_dir, info, _find_adapter(ckpt, run_dir, info)
+
+
+def _find_adapter(ckpt: Path, run_dir: Path, info: dict) -> Path:
+    candidates = [ckpt]
+    if isinstance(info.get("adapter"), str):
+        candidates.append(run_dir / info["adapter"])
+    candidates += [run_dir / name for name in ADAPTER_SUBDIRS]
+    adapter = next((c for c in candidates if (c / ADAPTER_CONFIG).is_file()), None)
+    if adapter is None:
+        others = sorted(p for p in run_dir.iterdir() if p.is_dir() and (p / ADAPTER_CONFIG).is_file())
+        final = [p for p in others if not p.name.startswith("checkpoint-")]
+        if len(final) == 1:
+            adapter = final[0]
+        elif final:
+            raise SLTInputError(f"several adapters in the run folder: {[p.name for p in final]}", file=run_dir,
+                                hint="point --checkpoint at the one to use")
+        elif others:
+            raise SLTInputError(f"the run has no final adapter, only intermediate checkpoints {[p.name for p in others]}", file=run_dir,
+                                hint="finish (resume) the training, or point --checkpoint at one checkpoint-N folder")
+        else:
+            raise SLTInputError(f"missing adapter ({ADAPTER_CONFIG})", file=ckpt, hint=TRAIN_FIRST)
+    if not (adapter / ADAPTER_WEIGHTS).is_file():
+        legacy = (adapter / "adapter_model.bin").is_file()
+        raise SLTInputError(f"missing adapter weights {ADAPTER_WEIGHTS}" + (" (found a pickled adapter_model.bin: weights must be safetensors)" if legacy else ""),
+                            file=adapter, hint=TRAIN_FIRST)
+    return adapter
+
+
+def _resolve_base(base: str, run_dir: Path) -> str:
+    """``base_model`` of run.json: a hub id, an absolute folder, or a folder relative to the run dir / cwd."""
+    p = Path(base)
+    if p.is_dir():
+        return str(p)
+    if not p.is_absolute() and (run_dir / p).is_dir():
+        return str(run_dir / p)
+    if p.is_absolute() or base.startswith((".", "~")) or base.count("/") != 1:
+        raise SLTInputError(f"base model folder {base!r} named in {RUN_INFO} not found", file=run_dir / RUN_INFO,
+                            hint="rebuild it (the tiny default: slt_nb.models.tiny.ensure_tiny) or fix base_model in run.json")
+    return base  # a hub id ("org/name")
+
+
+def _check_model_type(fam: ModelFamily, base: str) -> None:
+    cfg = Path(base) / "config.json"
+    if not cfg.is_file():
+        return
+    try:
+        model_type = json.loads(cfg.read_text(encoding="utf-8")).get("model_type")
+    except (OSError, json.JSONDecodeError):
+        return
+    expected = fam.resolve_classes()[0].config_class.model_type
+    if model_type and model_type != expected:
+        raise SLTInputError(f"base model is a {model_type!r} checkpoint but run.json says family {fam.name!r} ({expected!r})", file=cfg,
+                            hint="the run.json family and base_model do not belong together")
+
+
+def _has_processor(folder: Path) -> bool:
+    return any((folder / f).is_file() for f in PROCESSOR_FILES) and (folder / "tokenizer_config.json").is_file()
+
+
+def check_processor_fits(model, processor, family: str | ModelFamily, *, where=None) -> None:
+    """The processor's tokenizer must fit the model: every token id inside the embedding matrix
+    and the visual placeholder tokens at the ids the model's config expects."""
+    fam = get_family(family)
+    tok = processor.tokenizer
+    n_emb = model.get_input_embeddings().weight.shape[0]
+    if len(tok) > n_emb:
+        raise SLTInputError(f"the processor's tokenizer has {len(tok)} tokens but the {fam.name} model embeds only {n_emb}",
+                            file=where, hint="the processor belongs to another model: save the base model's processor beside the adapter")
+    cfg = model.config
+    for attr in ("image_token_id", "video_token_id"):
+        want, have = getattr(cfg, attr, None), getattr(processor, attr, None)
+        if want is not None and have is not None and int(want) != int(have):
+            raise SLTInputError(f"the processor's {attr} is {have} but the model expects {want}", file=where,
+                                hint="the processor belongs to another model: save the base model's processor beside the adapter")
+
+
+def _load_adapter(base_model, adapter_dir: Path):
+    """``PeftModel.from_pretrained`` with its silent failures (size mismatch text, missing and
+    unexpected keys) turned into :class:`SLTInputError`."""
+    import warnings
+
+    from peft import PeftModel
+    from peft.utils import get_peft_model_state_dict
+    from safetensors import safe_open
+
+    hint = "the adapter was trained on a different base model: check base_model in run.json"
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Found missing adapter keys")  # checked below, with a better message
+            model = PeftModel.from_pretrained(base_model, str(adapter_dir), is_trainable=False)  # reads the .safetensors checked above
+    except RuntimeError as exc:
+        found = re.findall(r"size mismatch for (\S+): copying a param with shape torch\.Size\((\[[^\]]*\])\) from checkpoint, "
+                           r"the shape in current model is torch\.Size\((\[[^\]]*\])\)", str(exc))
+        if found:
+            lines = [f"size mismatch for {name.replace('base_model.model.', '')}: {saved} in the adapter, {want} in the model"
+                     for name, saved, want in found]
+            more = f" (+{len(lines) - 3} more)" if len(lines) > 3 else ""
+            raise SLTInputError("adapter does not fit the base model: " + "; ".join(lines[:3]) + more, file=adapter_dir, hint=hint) from None
+        raise SLTInputError(f"cannot load the adapter ({str(exc).splitlines()[0][:300]})", file=adapter_dir, hint=hint) from None
+    except ValueError as exc:  # e.g. "Target modules ... not found in the base model"
+        raise SLTInputError(f"adapter does not fit the base model ({str(exc).splitlines()[0][:300]})", file=adapter_dir, hint=hint) from None
+    with safe_open(str(adapter_dir / ADAPTER_WEIGHTS), "pt") as fh:
+        saved = set(fh.keys())
+    expected = set(get_peft_model_state_dict(model))
+    missing, unexpected = sorted(expected - saved), sorted(saved - expected)
+    if missing or unexpected:
+        parts = ([f"{len(missing)} adapter weights the model needs are not in the file (e.g. {missing[0]})"] if missing else []) + \
+                ([f"{len(unexpected)} weights in the file match no module of the model (e.g. {unexpected[0]})"] if unexpected else [])
+        raise SLTInputError("adapter does not fit the base model: " + "; ".join(parts), file=adapter_dir, hint=hint)
+    return model
+
+
+def default_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def load_for_inference(checkpoint_dir: str | Path, *, device: str | None = None, dtype=None, merge: bool = True,
+                       attn_implementation: str | None = None):
+    """(model, processor, family) of a run directory, ready for :func:`generate_predictions`.
+
+    The base model (``run.json``'s ``base_model``: hub id or local folder) loads through
+    :func:`~slt_nb.models.load.load_model_and_processor` (``trust_remote_code=False``), the
+    adapter through ``PeftModel.from_pretrained`` (safetensors only), and with ``merge`` (default)
+    the LoRA weights and the trained connector are merged into a plain transformers model.
+    The processor is the one saved beside the adapter (else beside ``run.json``, else the base
+    model's). ``device``: default CUDA if available; ``dtype``: default bfloat16 on CUDA
+    (Sec 4.3), float32 on CPU. Eval mode.
+    """
+    import torch
+
+    from ..models.load import load_model_and_processor
+
+    run_dir, info, adapter_dir = read_run_info(checkpoint_dir)
+    fam = get_family(info["family"])
+    base = _resolve_base(str(info["base_model"]), run_dir)
+    _check_model_type(fam, base)
+    device = device or default_device()
+    if dtype is None:
+        dtype = torch.bfloat16 if str(device).startswith("cuda") and torch.cuda.is_bf16_supported() else torch.float32
+    model, processor = load_model_and_processor(fam, base, dtype=dtype, attn_implementation=attn_implementation)
+    proc_dir = next((d for d in (adapter_dir, run_dir) if _has_processor(d)), None)
+    if proc_dir is not None:
+        _, proc_cls = fam.resolve_classes()
+        try:
+            processor = proc_cls.from_pretrained(str(proc_dir), trust_remote_code=False, local_files_only=True)
+        except (OSError, ValueError, TypeError) as exc:
+            raise SLTInputError(f"cannot load the {fam.name} processor ({str(exc).splitlines()[0][:200]})", file=proc_dir,
+                                hint="save the base model's processor beside the adapter") from None
+    check_processor_fits(model, processor, fam, where=proc_dir or base)
+    model = _load_adapter(model, adapter_dir)
+    if merge:
+        model = model.merge_and_unload()
+    model = model.to(device).eval()
+    return model, processor, fam
+
+
+# ---- generation ----------------------------------------------------------------------------
+
+
+def greedy_config(processor, family: str | ModelFamily, max_new_tokens: int = 128, *, model=None):
+    """A fresh ``GenerationConfig``: greedy (Sec 4.3), KV cache, stop at the end of the turn.
+
+    Built from scratch (``use_model_defaults=False`` when generating) so a checkpoint's own
+    sampling defaults (Qwen2.5-VL-Instruct: temperature, top_p, repetition_penalty) never apply.
+    """
+    from transformers import GenerationConfig
+
+    fam = get_family(family)
+    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens <= 0:
+        raise SLTInputError(f"max_new_tokens must be a positive integer, got {max_new_tokens!r}")
+    tok = processor.tokenizer
+    eos = [tok.convert_tokens_to_ids(fam.end_of_turn)]
+    extra = [tok.eos_token_id]
+    if model is not None and getattr(model, "generation_config", None) is not None:  # e.g. Qwen2.5-VL: <|im_end|> and <|endoftext|>
+        gen_eos = model.generation_config.eos_token_id
+        extra += gen_eos if isinstance(gen_eos, list) else [gen_eos]
+    eos += [t for t in dict.fromkeys(extra) if t is not None and t not in eos]
+    pad = tok.pad_token_id if tok.pad_token_id is not None else eos[0]
+    return GenerationConfig(max_new_tokens=max_new_tokens, do_sample=False, num_beams=1, use_cache=True, eos_token_id=eos,
+                            pad_token_id=pad, bos_token_id=tok.bos_token_id, repetition_penalty=1.0)
+
+
+def _vision_dtype(model, fam: ModelFamily):
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    try:
+        return next(base.get_submodule(fam.vision_tower).parameters()).dtype
+    except (AttributeError, StopIteration):
+        return next(base.parameters()).dtype
+
+
+def _model_device(model):
+    return next(model.parameters()).device
+
+
+def _is_oom(exc: BaseException) -> bool:
+    import torch
+
+    if isinstance(exc, torch.cuda.OutOfMemoryError):
+        return True
+    msg = str(exc).lower()
+    return isinstance(exc, RuntimeError) and ("out of memory" in msg or "not enough memory" in msg)
+
+
+def _free_accelerator_memory() -> None:
+    import gc
+
+    import torch
+
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def generate_batch(model, processor, family: str | ModelFamily, examples: list[dict], *, max_new_tokens: int = 128,
+                   generation_config=None, collator=None) -> list[str]:
+    """Texts generated for :func:`~slt_nb.train.collate.make_example` dicts or manifest rows, one
+    left-padded batch; only the new tokens, cut at the end of the turn, special tokens and
+    surrounding whitespace stripped."""
+    import torch
+
+    from .collate import VideoCollator
+
+    fam = get_family(family)
+    collator = collator or VideoCollator(processor, fam, train=False, padding_side="left")
+    gen_cfg = generation_config or greedy_config(processor, fam, max_new_tokens, model=model)
+    batch = collator(examples)
+    device, vdtype = _model_device(model), _vision_dtype(model, fam)
+    inputs = {}
+    for key, val in batch.items():
+        if isinstance(val, torch.Tensor):
+            val = val.to(device)
+            if key.startswith("pixel_values") and val.is_floating_point():
+                val = val.to(vdtype)
+        inputs[key] = val
+    with torch.inference_mode():
+        out = model.generate(**inputs, generation_config=gen_cfg, use_model_defaults=False)
+    new = out[:, inputs["input_ids"].shape[1]:].tolist()  # decode only the generated tokens
+    stops = set(gen_cfg.eos_token_id if isinstance(gen_cfg.eos_token_id, list) else [gen_cfg.eos_token_id])
+    texts = []
+    for ids in new:
+        cut = next((i for i, t in enumerate(ids) if t in stops), len(ids))
+        texts.append(processor.tokenizer.decode(ids[:cut], skip_special_tokens=True).strip())
+    return texts
+
+
+def _as_sample(s):
+    from ..data.manifest import Sample
+
+    if isinstance(s, Sample):
+        return s
+    if isinstance(s, dict):
+        from dataclasses import fields
+
+        names = {f.name for f in fields(Sample)}
+        return Sample(**{k: v for k, v in s.items() if k in names})
+    raise SLTInputError(f"expected manifest Samples (or their dicts), got {type(s).__name__}")
+
+
+def length_order(samples: Sequence, t_max: int) -> list[int]:
+    """Indices of ``samples``, longest (most sampled frames) first; ties keep input order.
+
+    The frame count after sampling fixes the number of visual tokens, and the prompt is the same
+    for every sample, so this sorts by input length without decoding anything.
+    """
+    return sorted(range(len(samples)), key=lambda i: (-min(int(samples[i].n_frames), int(t_max)), i))
+
+
+def generate_predictions(model, processor, family: str | ModelFamily, samples: Sequence, *, prompt, t_max: int, batch_size: int = 8,
+                         max_new_tokens: int = 128, model_name: str, params_hash: str | None = None, out_path: str | Path | None = None,
+                         progress: bool = True) -> list[dict]:
+    """Greedy predictions for manifest ``samples`` (``Sample`` objects or their dicts).
+
+    Frames: the paper's sampler with budget ``t_max`` (decoded batch by batch, never all at
+    once). Batches of ``batch_size`` samples of similar length (sorted longest first), left
+    padded; the output is in input order: one row ``{id, dataset, split, reference,
+    prediction, model, params_hash}`` per sample. ``out_path``: also written as JSONL,
+    atomically. On CUDA out-of-memory a batch is split in halves and retried (same text:
+    batching does not change results); a single sample that does not fit is an error.
+    ``prompt``: the Table 16 prompt text (a :class:`~slt_nb.train.prompts.Prompt` works too).
+    """
+    from tqdm.auto import tqdm
+
+    from ..io import write_jsonl
+    from .collate import VideoCollator, rows_from_samples
+
+    fam = get_family(family)
+    prompt_text = getattr(prompt, "text", prompt)
+    if not isinstance(prompt_text, str) or not prompt_text.strip():
+        raise SLTInputError(f"empty or missing prompt {prompt!r}", hint="use slt_nb.train.prompts.prompt_for(dataset).text")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
+        raise SLTInputError(f"batch_size must be a positive integer, got {batch_size!r}")
+    samples = [_as_sample(s) for s in samples]
+    if not samples:
+        raise SLTInputError("no samples to translate", file=out_path, hint="check the manifest and split")
+    collator = VideoCollator(processor, fam, train=False, padding_side="left", t_max=t_max)
+    gen_cfg = greedy_config(processor, fam, max_new_tokens, model=model)
+    order = length_order(samples, t_max)
+    batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    was_training = model.training
+    model.eval()  # LoRA dropout off
+    preds: dict[int, str] = {}
+
+    def run(idx: list[int]) -> None:
+        texts = None
+        try:
+            texts = generate_batch(model, processor, fam, rows_from_samples([samples[i] for i in idx], prompt_text),
+                                   generation_config=gen_cfg, collator=collator)
+        except Exception as exc:
+            if not _is_oom(exc):
+                raise
+        if texts is not None:
+            preds.update(zip(idx, texts))
+            return
+        _free_accelerator_memory()  # outside the except block: the traceback no longer holds the batch's tensors
+        if len(idx) == 1:
+            raise SLTInputError(f"out of memory generating for one clip ({min(samples[idx[0]].n_frames, t_max)} frames)",
+                                sample=samples[idx[0]].id,
+                                hint="lower t_max, load the model in bfloat16, use FlashAttention-2 / SDPA, or a larger GPU")
+        half = len(idx) // 2  # batching does not change the text, so smaller batches give the same predictions
+        run(idx[:half])
+        run(idx[half:])
+
+    try:
+        with tqdm(batches, desc=f"generate {model_name}", unit="batch", disable=not progress) as bar:
+            for idx in bar:
+                run(idx)
+                bar.set_postfix(clips=len(preds))
+    finally:
+        model.train(was_training)
+    rows = [dict(zip(ROW_KEYS, (s.id, s.dataset, s.split, s.text, preds[i], model_name, params_hash))) for i, s in enumerate(samples)]
+    if out_path is not None:
+        write_jsonl(out_path, rows)
+    return rows
