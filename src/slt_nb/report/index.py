@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from .. import __version__
@@ -22,11 +23,16 @@ orientation. `make reproduce PARAMS=params/paper.yaml` fills the same tables fro
 """
 
 
+def _natural(path: Path) -> list:
+    """Sort key putting table2 before table10: digit runs compare as numbers."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.name)]
+
+
 def write_index(results_dir: str | Path, *, params_file: str | None, params_hash: str, runtimes: dict[str, float]) -> Path:
     results_dir = Path(results_dir)
     lines = [HEADER, f"- Params file: `{params_file or 'notebook defaults'}`", f"- Params hash: `{params_hash}`", f"- slt-nb version: `{__version__}`", ""]
 
-    tables = sorted((results_dir / "tables").glob("*.meta.json"))
+    tables = sorted((results_dir / "tables").glob("*.meta.json"), key=_natural)
     if tables:
         lines += ["## Tables", ""]
         for meta_path in tables:
