@@ -124,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("translate", help="translate your own clip (video file or frame folder) with a fine-tuned checkpoint")
     s.add_argument("clip", metavar="VIDEO_OR_FRAME_DIR", help="a video file (mp4/avi/mov/mkv/webm) or a folder of frame images")
     s.add_argument("--checkpoint", required=True, help="a fine-tuning run dir (runs/<hash>/ with run.json and the adapter)")
-    s.add_argument("--t-max", dest="t_max", type=_positive_int, default=64, help="frame budget T_max (default 64, Sec 4.3)")
+    s.add_argument("--t-max", dest="t_max", type=_positive_int, default=None, help="frame budget T_max (default: the run's, from run.json; else 64, Sec 4.3)")
     s.add_argument("--dataset", choices=list(DATASETS), default=None, help="use this dataset's prompt (Table 16; default: the run's)")
     s.add_argument("--max-new-tokens", dest="max_new_tokens", type=_positive_int, default=128, help="generation length limit (default 128, Sec 4.3)")
     s.set_defaults(func=cmd_translate)

@@ -69,11 +69,11 @@ def load_user_clip(path: str | Path, t_max: int, prompt: str, *, fps: float | No
     return make_example(frames, prompt, fps=rate, frames_indices=idx, total_frames=n, id=p.name)
 
 
-def translate_clip(path: str | Path, checkpoint_dir: str | Path, *, t_max: int = 64, prompt: str | None = None, dataset: str | None = None,
+def translate_clip(path: str | Path, checkpoint_dir: str | Path, *, t_max: int | None = None, prompt: str | None = None, dataset: str | None = None,
                    max_new_tokens: int = 128, fps: float | None = None, device: str | None = None, loaded=None) -> str:
     """The translation of one clip by the fine-tuned run in ``checkpoint_dir``.
 
-    ``t_max``: frame budget (Sec 4.3: 64). ``prompt``/``dataset``: see :func:`resolve_prompt`.
+    ``t_max``: frame budget; default: the one the run was trained with (``run.json``), else 64 (Sec 4.3). ``prompt``/``dataset``: see :func:`resolve_prompt`.
     ``fps``: the clip's frame rate (default: the video's; 25 for a frame folder).
     ``loaded``: a ``(model, processor, family)`` of :func:`~slt_nb.train.generate.load_for_inference`
     to reuse (several clips, one load).
@@ -81,6 +81,8 @@ def translate_clip(path: str | Path, checkpoint_dir: str | Path, *, t_max: int =
     from .train.generate import generate_batch, load_for_inference, read_run_info
 
     _, info, _ = read_run_info(checkpoint_dir)  # checks the run dir before any decoding
+    if t_max is None:
+        t_max = int((info.get("config") or {}).get("t_max") or info.get("t_max") or 64)
     example = load_user_clip(path, t_max, resolve_prompt(info, prompt=prompt, dataset=dataset), fps=fps)
     model, processor, family = loaded if loaded is not None else load_for_inference(checkpoint_dir, device=device)
     model.eval()

@@ -1,0 +1,637 @@
+"""One fine-tuning run, end to end: config -> ``runs/<family>.<dataset>.<hash>/`` with the adapter.
+
+:class:`RunConfig` holds everything a run depends on; values left ``None`` come from the family's
+paper recipe in :mod:`slt_nb.models.registry` (Sec 4.3: LoRA r/alpha/dropout, learning rate,
+schedule, batch 1 x accumulation 4, 10 epochs, T_max 64). :func:`train_run` then
+
+* resolves the model: a hub id or local folder as given, or ``"tiny"``: the offline tiny model
+  of the family after its cached base-model stage (:mod:`slt_nb.train.pretrain`);
+* hashes the resolved config + the training data + the base model into the run folder's name;
+  a **finished** run (``run.json`` says so, same hash, final adapter present) is skipped unless
+  ``force=True``;
+* trains with TRL's ``SFTTrainer`` + PEFT exactly as :mod:`slt_nb.train.sft` sets it up (vision
+  frozen, connector in ``modules_to_save``, LoRA on the LM projections; answer-only labels),
+  logging to TensorBoard (``tb/``) and checkpointing every ``save_steps`` optimizer steps into
+  ``checkpoints/``; an interrupted run **resumes** from its last checkpoint on the next call;
+* writes the final adapter (safetensors; the processor beside it) to a temporary folder in the
+  runs folder and renames it to ``adapter/``, then ``trainer_state.json`` and ``run.json``
+  (status ``finished``), which :func:`slt_nb.train.generate.load_for_inference` reads.
+
+The same code runs on one CPU, one GPU, or several processes — DDP through the Trainer, only the
+main process writes: ``python -m slt_nb.train.run CONFIG.json`` (one process),
+``accelerate launch --config_file configs/accelerate/ddp.yaml -m slt_nb.train.run CONFIG.json``
+(GPUs; ``fsdp_3b.yaml`` shards the 3B model), ``torchrun --standalone --nproc_per_node 2 -m
+slt_nb.train.run CONFIG.json`` (CPU processes over gloo; ``accelerate launch --cpu`` starts only
+one process unless MPI is installed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+
+from .. import __version__
+from ..errors import SLTInputError
+from ..io import write_json
+from ..models.registry import ModelFamily, get_family
+from .collate import VideoCollator, check_labels, materialise
+
+RUN_INFO = "run.json"
+ADAPTER_DIR = "adapter"
+CHECKPOINTS_DIR = "checkpoints"
+TB_DIR = "tb"
+RUN_VERSION = 1  # bump when training changes in a way that should not reuse finished runs
+OPERATIONAL = ("save_steps", "save_total_limit", "logging_steps", "cache_examples", "progress", "runs_dir", "manifest_dir")  # not hashed
+OOM_HINT = ("lower t_max (e.g. 32), keep per_device_batch_size 1 with grad_accumulation 4, enable gradient_checkpointing, "
+            "train in bf16 with FlashAttention-2 / SDPA, or use a larger GPU; the run resumes from its last checkpoint")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """A fine-tuning run. ``None`` = the family's paper value (Sec 4.3, :mod:`slt_nb.models.registry`)."""
+
+    family: str
+    model: str  # "tiny" | hub id | local checkpoint folder
+    dataset: str  # a dataset prepared by 01_data_prep
+    t_max: int | None = None  # frame budget T_max (Sec 4.3: 64)
+    epochs: float | None = None  # Sec 4.3: 10
+    learning_rate: float | None = None  # Sec 4.3: 1e-4 SmolVLM2, 1e-5 Qwen2.5-VL
+    lr_scheduler_type: str | None = None  # Sec 4.3: cosine for Qwen2.5-VL; SmolVLM2 unstated (HF default linear)
+    optim: str | None = None  # Sec 4.3: AdamW
+    per_device_train_batch_size: int | None = None  # Sec 4.3: 1
+    gradient_accumulation_steps: int | None = None  # Sec 4.3: 4
+    lora_r: int | None = None  # Sec 4.3: 64
+    lora_alpha: int | None = None  # Sec 4.3: 64
+    lora_dropout: float | None = None  # Sec 4.3: 0.1 SmolVLM2, 0.05 Qwen2.5-VL
+    warmup_ratio: float = 0.0  # not stated: HF default
+    weight_decay: float = 0.0  # not stated: HF default
+    max_grad_norm: float = 1.0  # not stated: HF default
+    seed: int = 0
+    max_steps: int = -1  # > 0 overrides epochs (tests, smoke runs)
+    max_train_samples: int | None = None  # first N training clips only (tests, smoke runs)
+    precision: str = "auto"  # "auto": bf16 on CUDA (Sec 4.3), fp32 on CPU | "bf16" | "fp32"
+    attn_implementation: str = "auto"  # "auto": flash_attention_2 where installed on CUDA (Sec 4.3), else sdpa
+    gradient_checkpointing: bool | str = "auto"  # "auto": on CUDA
+    base: dict = field(default_factory=dict)  # model "tiny" only: BaseSpec overrides (slt_nb.train.pretrain)
+    # operational: not part of the hash
+    save_steps: int = 100  # checkpoint every N optimizer steps
+    save_total_limit: int = 2  # checkpoints kept
+    logging_steps: int = 10  # loss logged (TensorBoard, trainer_state.json) every N steps
+    cache_examples: bool = False  # keep encoded clips in RAM across epochs (tiny models; never for 64 frames at 384 px)
+    progress: bool = True  # progress bars
+    runs_dir: str = "runs"
+    manifest_dir: str = "data/manifests"
+
+    def resolved(self) -> RunConfig:
+        """A copy with every ``None`` replaced by the family's paper value; checked."""
+        fam = get_family(self.family)
+        t, lo = fam.train, fam.lora
+        defaults = {"t_max": t.t_max, "epochs": t.num_train_epochs, "learning_rate": t.learning_rate, "lr_scheduler_type": t.lr_scheduler_type,
+                    "optim": t.optim, "per_device_train_batch_size": t.per_device_train_batch_size,
+                    "gradient_accumulation_steps": t.gradient_accumulation_steps, "lora_r": lo.r, "lora_alpha": lo.alpha, "lora_dropout": lo.dropout}
+        cfg = replace(self, family=fam.name, **{k: v for k, v in defaults.items() if getattr(self, k) is None})
+        for name in ("t_max", "per_device_train_batch_size", "gradient_accumulation_steps", "lora_r", "save_steps", "save_total_limit", "logging_steps"):
+            v = getattr(cfg, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+                raise SLTInputError(f"{name} must be a positive integer, got {v!r}")
+        for name in ("epochs", "learning_rate", "lora_alpha"):
+            v = getattr(cfg, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0:
+                raise SLTInputError(f"{name} must be a positive number, got {v!r}")
+        if not 0 <= cfg.lora_dropout < 1:
+            raise SLTInputError(f"lora_dropout must be in [0, 1), got {cfg.lora_dropout!r}")
+        if cfg.precision not in ("auto", "bf16", "fp32"):
+            raise SLTInputError(f"precision must be 'auto', 'bf16' or 'fp32', got {cfg.precision!r}")
+        if not str(cfg.model).strip():
+            raise SLTInputError("empty model", hint=f"'tiny' or one of {list(fam.hub_ids)} or a local folder")
+        return cfg
+
+    def hashed(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if k not in OPERATIONAL}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> RunConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise SLTInputError(f"unknown run config keys {unknown}", hint=f"known: {sorted(known)}")
+        return cls(**d)
+
+
+@dataclass
+class RunResult:
+    config: RunConfig
+    run_dir: Path
+    status: str  # "finished" (trained now) | "skipped" (finished before) | "interrupted"
+    hash: str
+    base_model: str
+    model_name: str
+    log_history: list = field(default_factory=list)
+    trainable: dict = field(default_factory=dict)
+    seconds: float = 0.0
+    model: object = field(default=None, repr=False)  # the trained PEFT model, with train_run(keep_model=True)
+    processor: object = field(default=None, repr=False)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("finished", "skipped")
+
+
+# ---- names, hashes, data -----------------------------------------------------------------------
+
+
+def model_name(family: str | ModelFamily, model: str) -> str:
+    """The model's name in predictions files and tables: ``<family>-tiny`` or ``<family>-<checkpoint name>``
+    (``smolvlm-SmolVLM2-2.2B-Instruct``); the family prefix is what the metrics tables group by."""
+    fam = get_family(family)
+    return f"{fam.name}-tiny" if model == "tiny" else f"{fam.name}-{Path(str(model).rstrip('/')).name}"
+
+
+def dataset_record(dataset: str, manifest_dir: str | Path = "data/manifests") -> dict:
+    from ..data.prepare import load_prepared
+
+    records = load_prepared(manifest_dir)
+    for r in records:
+        if r["name"] == dataset:
+            return r
+    raise SLTInputError(f"dataset {dataset!r} was not prepared", hint=f"prepared: {[r['name'] for r in records]}; add it to 01_data_prep's datasets")
+
+
+def train_samples(record: dict, max_samples: int | None = None) -> list:
+    from ..data.prepare import load_split
+
+    samples = load_split(record, "train")
+    if max_samples is not None:
+        samples = samples[: int(max_samples)]
+    if not samples:
+        raise SLTInputError(f"dataset {record['name']!r} has no training clips", hint="run 01_data_prep first")
+    return samples
+
+
+def data_fingerprint(samples) -> str:
+    h = hashlib.sha256()
+    for s in samples:
+        h.update(json.dumps([s.id, s.text, s.n_frames, s.fps, s.start, s.end], ensure_ascii=False).encode("utf-8"))
+    return h.hexdigest()[:16]
+
+
+def check_sources(samples) -> None:
+    """Every clip's source exists (and a frame folder holds images) before any training starts."""
+    from ..data.frames import IMAGE_SUFFIXES
+
+    for s in samples:
+        p = Path(s.source)
+        if s.source_kind == "frames":
+            if not p.is_dir():
+                raise SLTInputError("frame folder not found", file=p, sample=s.id, hint="check the dataset root; re-run 01_data_prep")
+            if not any(q.suffix.lower() in IMAGE_SUFFIXES for q in p.iterdir()):
+                raise SLTInputError("frame folder holds no images (zero-frame clip)", file=p, sample=s.id, hint="fix or remove the clip, then re-run 01_data_prep")
+        elif not p.is_file():
+            raise SLTInputError("video file not found", file=p, sample=s.id, hint="check the dataset root; re-run 01_data_prep")
+        elif p.stat().st_size == 0:
+            raise SLTInputError("empty video file (zero-frame clip)", file=p, sample=s.id, hint="fix or remove the clip, then re-run 01_data_prep")
+
+
+def _base_identity(base: str) -> str:
+    """What the run depends on of its base model: a local folder's config and build identity (the
+    tiny base's hash, the tiny build's fingerprint, the weights index), or the hub id."""
+    p = Path(base)
+    if not p.is_dir():
+        return base
+    h = hashlib.sha256()
+    for name, key in (("config.json", None), ("base.json", "hash"), ("tiny_build.json", "fingerprint"), ("model.safetensors.index.json", None)):
+        f = p / name
+        if f.is_file():
+            data = f.read_bytes()
+            if key is not None:
+                try:
+                    data = str(json.loads(data).get(key)).encode()
+                except (ValueError, AttributeError):
+                    pass
+            h.update(name.encode() + data)
+    return f"{p.name}:{h.hexdigest()[:12]}"
+
+
+def run_key(cfg: RunConfig, data_fp: str, base: str) -> dict:
+    import peft
+    import transformers
+    import trl
+
+    return {"run_version": RUN_VERSION, "config": cfg.hashed(), "data": data_fp, "base": _base_identity(base),
+            "versions": {"transformers": transformers.__version__, "trl": trl.__version__, "peft": peft.__version__}}
+
+
+def key_hash(key: dict) -> str:
+    return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+def read_run(run_dir: str | Path) -> dict:
+    p = Path(run_dir) / RUN_INFO
+    try:
+        return json.loads(p.read_text(encoding="utf-8")) if p.is_file() else {}
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def is_finished(run_dir: str | Path, h: str) -> bool:
+    info = read_run(run_dir)
+    adapter = Path(run_dir) / ADAPTER_DIR
+    return info.get("status") == "finished" and info.get("hash") == h and (adapter / "adapter_model.safetensors").is_file()
+
+
+# ---- the collator with an encoding cache -------------------------------------------------------
+
+
+class CachedVideoCollator(VideoCollator):
+    """:class:`~slt_nb.train.collate.VideoCollator` that encodes each clip once (keyed by row id) and
+    reuses the tensors in later epochs. Same batches as the plain collator; RAM grows with the
+    training set (tiny models at 16 frames: ~0.2-0.6 MB per clip)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._cache: dict[str, dict] = {}
+
+    def __call__(self, examples: list[dict]) -> dict:
+        from .collate import IGNORE_INDEX, _merge_visual, _pad
+
+        if not examples:
+            raise SLTInputError("empty batch")
+        encs, ids = [], []
+        for row in examples:
+            key = row.get("id") or ""
+            enc = self._cache.get(key) if key else None
+            if enc is None:
+                enc = self.encode(materialise(row, self.t_max, with_answer=self.train))
+                if key:
+                    self._cache[key] = enc
+            encs.append(enc)
+            ids.append(key)
+        batch = {"input_ids": _pad([e["input_ids"] for e in encs], self.pad_id, self.padding_side),
+                 "attention_mask": _pad([e["attention_mask"] for e in encs], 0, self.padding_side)}
+        for key in encs[0]:
+            if key not in ("input_ids", "attention_mask", "labels"):
+                batch[key] = _merge_visual([e[key] for e in encs])
+        if self.train:
+            batch["labels"] = _pad([e["labels"] for e in encs], IGNORE_INDEX, self.padding_side)
+            check_labels(batch["labels"], ids)
+        return batch
+
+
+# ---- devices, precision ------------------------------------------------------------------------
+
+
+def _cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def _precision(cfg: RunConfig) -> tuple[bool, object]:
+    """(bf16 autocast, model dtype)."""
+    import torch
+
+    bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and _cuda() and torch.cuda.is_bf16_supported())
+    return bf16, (torch.bfloat16 if bf16 else torch.float32)
+
+
+def _attn(cfg: RunConfig) -> str | None:
+    if cfg.attn_implementation != "auto":
+        return cfg.attn_implementation
+    if _cuda():
+        try:
+            import flash_attn  # noqa: F401
+
+            return "flash_attention_2"
+        except ImportError:
+            return "sdpa"
+    return None  # transformers' default (sdpa)
+
+
+def _grad_ckpt(cfg: RunConfig) -> bool:
+    return _cuda() if cfg.gradient_checkpointing == "auto" else bool(cfg.gradient_checkpointing)
+
+
+def is_oom(exc: BaseException) -> bool:
+    import torch
+
+    if isinstance(exc, torch.cuda.OutOfMemoryError):
+        return True
+    msg = str(exc).lower()
+    return isinstance(exc, (RuntimeError, MemoryError)) and ("out of memory" in msg or "not enough memory" in msg or isinstance(exc, MemoryError))
+
+
+# ---- checkpoints -------------------------------------------------------------------------------
+
+
+def last_checkpoint(ckpt_dir: Path) -> Path | None:
+    from transformers.trainer_utils import get_last_checkpoint
+
+    return Path(get_last_checkpoint(str(ckpt_dir))) if ckpt_dir.is_dir() and get_last_checkpoint(str(ckpt_dir)) else None
+
+
+def check_checkpoint(ckpt: Path, trainer) -> None:
+    """A checkpoint to resume from must hold the trainer state and an adapter of this model's shapes."""
+    from peft.utils import get_peft_model_state_dict
+    from safetensors import SafetensorError, safe_open
+
+    hint = f"delete {ckpt} (or the whole run folder) or train with force=True to start over"
+    state = ckpt / "trainer_state.json"
+    weights = ckpt / "adapter_model.safetensors"
+    if not state.is_file() or not weights.is_file():
+        raise SLTInputError("incomplete checkpoint (no trainer_state.json or adapter_model.safetensors)", file=ckpt, hint=hint)
+    try:
+        json.loads(state.read_text(encoding="utf-8"))
+        expected = {k: tuple(v.shape) for k, v in get_peft_model_state_dict(trainer.model).items()}
+        with safe_open(str(weights), "pt") as fh:
+            saved = {k: tuple(fh.get_slice(k).get_shape()) for k in fh.keys()}  # noqa: SIM118 (safe_open is not iterable)
+    except (OSError, ValueError, RuntimeError, SafetensorError) as exc:  # corrupt json / safetensors
+        raise SLTInputError(f"unreadable checkpoint ({type(exc).__name__}: {str(exc)[:200]})", file=ckpt, hint=hint) from None
+    bad = [k for k in expected if k not in saved or saved[k] != expected[k]]
+    if bad or set(saved) - set(expected):
+        k = bad[0] if bad else min(set(saved) - set(expected))
+        raise SLTInputError(f"checkpoint does not fit the model: {k} is {saved.get(k)} in the checkpoint, {expected.get(k)} in the model",
+                            file=ckpt, hint=hint)
+
+
+def _stop_callback(stop_after: int):
+    from transformers import TrainerCallback
+
+    class StopAfter(TrainerCallback):
+        """Stops training after ``stop_after`` optimizer steps (a simulated interruption, for tests)."""
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if state.global_step >= stop_after:
+                control.should_training_stop = True
+                control.should_save = True
+            return control
+
+    return StopAfter()
+
+
+# ---- the run -----------------------------------------------------------------------------------
+
+
+def resolve_base(cfg: RunConfig, record: dict, *, state=None, progress: bool = True) -> str:
+    """The checkpoint the run starts from: the cached tiny base (built on the main process first) or ``cfg.model``."""
+    if cfg.model != "tiny":
+        return str(cfg.model)
+    from .pretrain import ensure_base
+    from .prompts import prompt_for
+
+    def build():
+        return str(ensure_base(cfg.family, record, t_max=cfg.t_max, spec=cfg.base, seed=cfg.seed, runs_dir=cfg.runs_dir,
+                               prompt=prompt_for(record["name"], allow_non_paper=True).text, progress=progress))
+
+    if state is None:
+        return build()
+    with state.main_process_first():
+        return build()
+
+
+def plan(cfg: RunConfig, *, state=None) -> tuple[RunConfig, dict, list, str, str, Path]:
+    """(resolved config, dataset record, training samples, base model, hash, run folder)."""
+    from ..paths import resolve
+
+    cfg = cfg.resolved()
+    record = dataset_record(cfg.dataset, cfg.manifest_dir)
+    samples = train_samples(record, cfg.max_train_samples)
+    base = resolve_base(cfg, record, state=state, progress=cfg.progress)
+    h = key_hash(run_key(cfg, data_fingerprint(samples), base))
+    return cfg, record, samples, base, h, resolve(cfg.runs_dir) / f"{cfg.family}.{cfg.dataset}.{h}"
+
+
+def _relative_base(base: str, run_dir: Path) -> str:
+    p = Path(base)
+    if p.is_dir():
+        try:
+            return os.path.relpath(p.resolve(), run_dir.resolve())
+        except ValueError:  # another drive
+            return str(p.resolve())
+    return base
+
+
+def _write_run_info(run_dir: Path, cfg: RunConfig, record: dict, base: str, h: str, status: str, **extra) -> None:
+    from .prompts import prompt_for
+
+    prompt = prompt_for(record["name"], allow_non_paper=True)
+    info = {"family": cfg.family, "base_model": _relative_base(base, run_dir), "adapter": ADAPTER_DIR, "dataset": cfg.dataset,
+            "prompt": prompt.text, "t_max": cfg.t_max, "hash": h, "status": status, "config": asdict(cfg),
+            "model_name": model_name(cfg.family, cfg.model), "slt_nb": __version__, **extra}
+    write_json(run_dir / RUN_INFO, info)
+
+
+def build_trainer(cfg: RunConfig, record: dict, samples: list, base: str, run_dir: Path, *, callbacks=()):
+    """The ``SFTTrainer`` of a run (model loaded, LoRA applied by TRL, collator, TensorBoard, checkpoints)."""
+    import datasets
+    from transformers import set_seed
+    from trl import SFTTrainer
+
+    from ..models.load import load_model_and_processor, lora_config, trainable_report
+    from .generate import check_processor_fits
+    from .prompts import prompt_for
+    from .sft import sft_config
+
+    fam = get_family(cfg.family)
+    bf16, dtype = _precision(cfg)
+    model, processor = load_model_and_processor(fam, base, dtype=dtype, attn_implementation=_attn(cfg))
+    check_processor_fits(model, processor, fam, where=base)
+    prompt = prompt_for(record["name"], allow_non_paper=True).text
+    rows = datasets.Dataset.from_list([{**s.to_dict(), "prompt": prompt} for s in samples])
+    args = sft_config(
+        fam, run_dir / CHECKPOINTS_DIR, cuda=_cuda(),
+        learning_rate=cfg.learning_rate, lr_scheduler_type=cfg.lr_scheduler_type, optim=cfg.optim,
+        per_device_train_batch_size=cfg.per_device_train_batch_size, gradient_accumulation_steps=cfg.gradient_accumulation_steps,
+        num_train_epochs=cfg.epochs, max_steps=cfg.max_steps, warmup_ratio=cfg.warmup_ratio, weight_decay=cfg.weight_decay,
+        max_grad_norm=cfg.max_grad_norm, seed=cfg.seed, data_seed=cfg.seed, bf16=bf16,
+        gradient_checkpointing=_grad_ckpt(cfg), gradient_checkpointing_kwargs={"use_reentrant": False},
+        save_strategy="steps", save_steps=cfg.save_steps, save_total_limit=cfg.save_total_limit,
+        logging_steps=cfg.logging_steps, logging_first_step=True, report_to=["tensorboard"], logging_dir=str(run_dir / TB_DIR),
+        disable_tqdm=not cfg.progress, ddp_find_unused_parameters=False, use_cpu=not _cuda(),
+    )
+    collator_cls = CachedVideoCollator if cfg.cache_examples else VideoCollator
+    set_seed(cfg.seed)  # LoRA's random init happens inside SFTTrainer
+    trainer = SFTTrainer(model=model, args=args, data_collator=collator_cls(processor, fam, train=True, t_max=cfg.t_max),
+                         train_dataset=rows, processing_class=processor, callbacks=list(callbacks),
+                         peft_config=lora_config(fam, r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout))
+    report = trainable_report(trainer.model, fam)
+    if report["lora"] == 0 or report["connector"] == 0 or report["vision_tower"] or report["language_model"] or report["other"]:
+        raise SLTInputError(f"unexpected trainable parameters {report}", hint="vision frozen, connector + LoRA only (Sec 3.4)")
+    return trainer, processor, report
+
+
+def _save_adapter(trainer, processor, run_dir: Path, state) -> Path:
+    """The final adapter (+ processor): ``trainer.save_model`` (every process takes part, so FSDP can
+    gather the weights; the main process writes) into a temporary folder in the runs folder, then
+    renamed to ``adapter/``. The Trainer's pickled ``training_args.bin`` is left out."""
+    final = run_dir / ADAPTER_DIR
+    tmp = run_dir.parent / f".{run_dir.name}.adapter-tmp"
+    if state.is_main_process and tmp.exists():
+        shutil.rmtree(tmp)  # left over by an earlier failure
+    state.wait_for_everyone()
+    trainer.save_model(str(tmp))
+    if state.is_main_process:
+        try:
+            (tmp / "training_args.bin").unlink(missing_ok=True)
+            processor.save_pretrained(tmp)
+            if not (tmp / "adapter_model.safetensors").is_file():
+                raise SLTInputError("the trainer saved no safetensors adapter", file=tmp)
+            if final.exists():
+                shutil.rmtree(final)
+            os.replace(tmp, final)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp)
+    state.wait_for_everyone()
+    return final
+
+
+def train_run(cfg: RunConfig, *, force: bool = False, stop_after_steps: int | None = None, keep_model: bool = False) -> RunResult:
+    """Train (or resume, or skip) one run; see the module docstring. ``stop_after_steps``: stop
+    after that many optimizer steps with a checkpoint and without the final adapter, as an
+    interrupted run would (tests). ``keep_model``: return the trained model and processor too."""
+    from accelerate import PartialState
+
+    state = PartialState(cpu=not _cuda())  # on CPU, torchrun's env (WORLD_SIZE) -> gloo process group (MULTI_CPU)
+    t0 = time.perf_counter()
+    cfg, record, samples, base, h, run_dir = plan(cfg, state=state)
+    name = model_name(cfg.family, cfg.model)
+    if is_finished(run_dir, h) and not force:
+        return RunResult(cfg, run_dir, "skipped", h, base, name, log_history=_log_history(run_dir), trainable=read_run(run_dir).get("trainable", {}))
+    check_sources(samples)
+    callbacks = [_stop_callback(stop_after_steps)] if stop_after_steps else []
+    trainer, processor, report = build_trainer(cfg, record, samples, base, run_dir, callbacks=callbacks)  # a model that fails to load writes nothing
+    if state.is_main_process:
+        if force and run_dir.exists():
+            shutil.rmtree(run_dir)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        _write_run_info(run_dir, cfg, record, base, h, "running")
+    state.wait_for_everyone()
+    resume = last_checkpoint(run_dir / CHECKPOINTS_DIR)
+    if resume is not None:
+        check_checkpoint(resume, trainer)
+    try:
+        trainer.train(resume_from_checkpoint=str(resume) if resume else None)
+    except Exception as exc:
+        if not is_oom(exc):
+            raise
+        raise SLTInputError(f"out of memory training {name} on {cfg.dataset} (t_max={cfg.t_max}, batch {cfg.per_device_train_batch_size})",
+                            file=run_dir, hint=OOM_HINT) from None
+    st = trainer.state
+    done = st.max_steps > 0 and st.global_step >= st.max_steps
+    if done:
+        _save_adapter(trainer, processor, run_dir, state)
+    if state.is_main_process:
+        st.save_to_json(str(run_dir / "trainer_state.json"))
+        _write_run_info(run_dir, cfg, record, base, h, "finished" if done else "interrupted", trainable=report,
+                        global_step=st.global_step, max_steps=st.max_steps, train_seconds=round(time.perf_counter() - t0, 1),
+                        train_clips=len(samples), world_size=state.num_processes)
+    state.wait_for_everyone()
+    model = trainer.model.eval() if keep_model else None
+    return RunResult(cfg, run_dir, "finished" if done else "interrupted", h, base, name, log_history=list(st.log_history),
+                     trainable=report, seconds=time.perf_counter() - t0, model=model, processor=processor if keep_model else None)
+
+
+def _log_history(run_dir: Path) -> list:
+    p = Path(run_dir) / "trainer_state.json"
+    try:
+        return json.loads(p.read_text(encoding="utf-8")).get("log_history", []) if p.is_file() else []
+    except (OSError, json.JSONDecodeError):
+        return []
+
+
+# ---- several runs (the notebook) ----------------------------------------------------------------
+
+
+def per_family(value, family: str):
+    """A notebook parameter given either as one value or as {family: value} (a non-empty dict whose
+    keys are all family names)."""
+    from ..models.registry import FAMILIES
+
+    if isinstance(value, dict) and value and set(value) <= set(FAMILIES):
+        if family not in value:
+            raise SLTInputError(f"no value for family {family!r} in {value!r}", hint="give one value, or one per family")
+        return value[family]
+    return value
+
+
+def plan_runs(families, models: dict, datasets, **recipe) -> list[RunConfig]:
+    """One :class:`RunConfig` per dataset x family (dataset-major: the tiny bases of one dataset
+    share their rendered signs). ``recipe`` values may be per family (``{family: value}``)."""
+    out = []
+    for ds in datasets:
+        for fam in families:
+            kw = {k: per_family(v, fam) for k, v in recipe.items()}
+            out.append(RunConfig(family=get_family(fam).name, model=str(per_family(models, fam)), dataset=ds, **kw))
+    return out
+
+
+def predict_run(result: RunResult, splits=("dev", "test"), *, out_dir: str | Path, batch_size: int = 8, max_new_tokens: int = 128,
+                params_hash: str | None = None, shuffled_video_dir: str | Path | None = None, progress: bool = True) -> dict:
+    """Greedy predictions of a finished run on ``splits`` -> ``<out_dir>/<model>.<dataset>.<split>.jsonl``
+    (:func:`slt_nb.train.generate.generate_predictions`). ``shuffled_video_dir``: also decode the
+    last split with every clip's video replaced by the next clip's (a control: how much of the
+    score comes from the video). Returns {split or "<split>-shuffled-video": path}."""
+    from dataclasses import replace as dc_replace
+
+    from ..data.prepare import load_split
+    from .generate import generate_predictions, load_for_inference
+    from .prompts import prompt_for
+
+    if not result.finished:
+        raise SLTInputError("the run has no final adapter yet", file=result.run_dir, hint="call train_run again to resume it")
+    cfg = result.config
+    record = dataset_record(cfg.dataset, cfg.manifest_dir)
+    model, processor, fam = load_for_inference(result.run_dir)
+    prompt = prompt_for(cfg.dataset, allow_non_paper=True).text
+    out = {}
+    kw = {"prompt": prompt, "t_max": cfg.t_max, "batch_size": batch_size, "max_new_tokens": max_new_tokens, "model_name": result.model_name,
+          "params_hash": params_hash, "progress": progress}
+    for split in splits:
+        samples = load_split(record, split)
+        if not samples:
+            continue
+        path = Path(out_dir) / f"{result.model_name}.{cfg.dataset}.{split}.jsonl"
+        generate_predictions(model, processor, fam, samples, out_path=path, **kw)
+        out[split] = path
+    if shuffled_video_dir is not None and out:
+        split = list(out)[-1]
+        samples = load_split(record, split)
+        video = [{"source": s.source, "source_kind": s.source_kind, "n_frames": s.n_frames, "fps": s.fps, "start": s.start, "end": s.end} for s in samples]
+        swapped = [dc_replace(s, **video[(i + 1) % len(samples)]) for i, s in enumerate(samples)]
+        path = Path(shuffled_video_dir) / f"{result.model_name}.{cfg.dataset}.{split}.jsonl"
+        generate_predictions(model, processor, fam, swapped, out_path=path, **kw)
+        out[f"{split}-shuffled-video"] = path
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m slt_nb.train.run CONFIG.json [--force]``: one run from a JSON RunConfig (for
+    ``accelerate launch`` / ``torchrun``)."""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m slt_nb.train.run", description=main.__doc__)
+    ap.add_argument("config", help="JSON file with RunConfig fields")
+    ap.add_argument("--force", action="store_true", help="retrain even if a finished run exists")
+    ap.add_argument("--stop-after-steps", type=int, default=None, help="stop early with a checkpoint (simulated interruption)")
+    a = ap.parse_args(argv)
+    try:
+        cfg = RunConfig.from_dict(json.loads(Path(a.config).read_text(encoding="utf-8")))
+        res = train_run(cfg, force=a.force, stop_after_steps=a.stop_after_steps)
+    except SLTInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from accelerate import PartialState
+
+    if PartialState(cpu=not _cuda()).is_main_process:
+        print(json.dumps({"status": res.status, "run_dir": str(res.run_dir), "hash": res.hash}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

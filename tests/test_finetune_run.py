@@ -1,0 +1,287 @@
+"""Fine-tuning runs on a tiny synthetic project: trainable sets, loss, save/load, resume, skip, DDP, bad input.
+
+One module-scoped project (a 6-clip synthetic PHOENIX corpus, 40x48 px) and, per family, a
+tiny base model with the base stage cut to a few language steps (``test_finetune_base.py``
+tests the base stage itself). Runs use ``model=<base folder>`` so several run folders can share
+one base.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from slt_nb.errors import SLTInputError
+from slt_nb.models.registry import FAMILIES, get_family
+from slt_nb.train.run import (
+    ADAPTER_DIR,
+    CHECKPOINTS_DIR,
+    RUN_INFO,
+    RunConfig,
+    model_name,
+    plan_runs,
+    predict_run,
+    train_run,
+)
+
+FAMS = sorted(FAMILIES)
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """(root, manifest_dir, {family: base folder})."""
+    from slt_nb.data.prepare import prepare_all
+    from slt_nb.train.pretrain import ensure_base
+
+    torch.set_num_threads(1)
+    root = tmp_path_factory.mktemp("ftproj")
+    manifests = root / "manifests"
+    spec = {"name": "phoenix", "root": str(root / "synth"), "synth": {"lang": "de", "n_train": 6, "n_dev": 2, "n_test": 2, "width": 40, "height": 48,
+                                                                       "max_glosses": 3, "n_signers": 2}}
+    records = prepare_all([spec], manifests, seed=0)
+    bases = {fam: ensure_base(fam, records[0], t_max=6, spec={"reps": 0, "text_steps": 20}, runs_dir=root / "runs", progress=False) for fam in FAMS}
+    return root, manifests, bases
+
+
+def cfg_for(project, fam: str, sub: str, **kw) -> RunConfig:
+    root, manifests, bases = project
+    base = {"family": fam, "model": str(bases[fam]), "dataset": "phoenix", "t_max": 6, "max_steps": 4, "per_device_train_batch_size": 2,
+            "gradient_accumulation_steps": 1, "learning_rate": 2e-3, "lr_scheduler_type": "constant", "save_steps": 2, "logging_steps": 1,
+            "progress": False, "runs_dir": str(root / sub), "manifest_dir": str(manifests)}
+    return RunConfig(**{**base, **kw})
+
+
+@pytest.mark.parametrize("fam", FAMS)
+def test_trains_the_paper_parameter_set_with_a_finite_decreasing_loss(project, fam):
+    res = train_run(cfg_for(project, fam, f"loss-{fam}", max_steps=8, cache_examples=True), keep_model=True)
+    assert res.status == "finished"
+    t = res.trainable
+    assert t["lora"] > 0 and t["connector"] > 0 and t["vision_tower"] == t["language_model"] == t["other"] == 0
+    f = get_family(fam)
+    trainable = [n for n, p in res.model.named_parameters() if p.requires_grad]
+    assert all(".lora_" in n or ".modules_to_save." in n for n in trainable)
+    assert all(f.language_model + ".layers." in n for n in trainable if ".lora_" in n)  # LoRA in the LM only
+    assert any(f.connector + ".modules_to_save." in n for n in trainable)
+    losses = [h["loss"] for h in res.log_history if "loss" in h]
+    assert len(losses) == 8 and all(math.isfinite(x) and x > 0 for x in losses)
+    assert np.mean(losses[-3:]) < np.mean(losses[:3]), losses
+    run = res.run_dir
+    info = json.loads((run / RUN_INFO).read_text())
+    assert info["status"] == "finished" and info["family"] == fam and info["hash"] == res.hash
+    assert (run / ADAPTER_DIR / "adapter_model.safetensors").is_file() and not list((run / ADAPTER_DIR).glob("*.bin"))
+    assert any((run / "tb").iterdir())  # TensorBoard events
+    assert (run / "trainer_state.json").is_file()
+    assert not list(run.parent.glob(f".{run.name}.*"))  # no temporary adapter folder left
+
+
+@pytest.mark.parametrize("fam", FAMS)
+def test_saved_adapter_and_connector_reload_to_identical_logits(project, fam):
+    from slt_nb.data.prepare import load_prepared, load_split
+    from slt_nb.train.collate import VideoCollator, rows_from_samples
+    from slt_nb.train.generate import load_for_inference
+
+    res = train_run(cfg_for(project, fam, f"rt-{fam}", lora_dropout=0.0), keep_model=True)
+    sample = load_split(load_prepared(project[1])[0], "test")[:1]
+    model2, proc2, _ = load_for_inference(res.run_dir, merge=False)
+    batch = VideoCollator(proc2, fam, train=False, t_max=6)(rows_from_samples(sample, "P."))
+    with torch.no_grad():
+        a = res.model(**batch).logits
+        b = model2(**batch).logits
+    assert torch.equal(a, b)
+    conn = get_family(fam).connector
+    trained = dict(res.model.base_model.model.get_submodule(conn).modules_to_save["default"].named_parameters())
+    reloaded = dict(model2.base_model.model.get_submodule(conn).modules_to_save["default"].named_parameters())
+    assert trained.keys() == reloaded.keys() and all(torch.equal(trained[k], reloaded[k]) for k in trained)
+    merged, _, _ = load_for_inference(res.run_dir)  # merged LoRA: float rounding only
+    with torch.no_grad():
+        assert torch.allclose(merged(**batch).logits, a, atol=1e-4)
+
+
+def test_interrupted_run_resumes_to_the_uninterrupted_adapter(project):
+    from safetensors.torch import load_file
+
+    straight = train_run(cfg_for(project, "smolvlm", "resume-a", max_steps=6, save_steps=3))
+    cfg = cfg_for(project, "smolvlm", "resume-b", max_steps=6, save_steps=3)
+    first = train_run(cfg, stop_after_steps=3)
+    assert first.status == "interrupted" and first.hash == straight.hash
+    assert (first.run_dir / CHECKPOINTS_DIR / "checkpoint-3").is_dir() and not (first.run_dir / ADAPTER_DIR).exists()
+    assert json.loads((first.run_dir / RUN_INFO).read_text())["status"] == "interrupted"
+    ckpt3 = first.run_dir / CHECKPOINTS_DIR / "checkpoint-3" / "adapter_model.safetensors"
+    stamp = ckpt3.stat().st_mtime_ns
+    resumed = train_run(cfg)
+    assert resumed.status == "finished" and ckpt3.stat().st_mtime_ns == stamp  # continued from step 3, not restarted
+    def by_step(r):
+        return {h["step"]: h["loss"] for h in r.log_history if "loss" in h}
+
+    assert by_step(resumed) == pytest.approx(by_step(straight), abs=1e-4)  # steps 4-6 trained after the resume match
+    a = load_file(straight.run_dir / ADAPTER_DIR / "adapter_model.safetensors")
+    b = load_file(resumed.run_dir / ADAPTER_DIR / "adapter_model.safetensors")
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.allclose(a[k], b[k], atol=1e-5), k
+
+
+def test_finished_run_is_skipped_unless_forced(project):
+    cfg = cfg_for(project, "qwen2_5_vl", "skip", max_steps=2)
+    first = train_run(cfg)
+    stamp = (first.run_dir / ADAPTER_DIR / "adapter_model.safetensors").stat().st_mtime_ns
+    again = train_run(replace(cfg, save_steps=1, progress=True))  # operational settings do not change the hash
+    assert again.status == "skipped" and again.run_dir == first.run_dir and again.log_history
+    assert (first.run_dir / ADAPTER_DIR / "adapter_model.safetensors").stat().st_mtime_ns == stamp
+    other = train_run(replace(cfg, learning_rate=1e-3))  # a recipe change is another run
+    assert other.status == "finished" and other.run_dir != first.run_dir
+    forced = train_run(cfg, force=True)
+    assert forced.status == "finished" and forced.run_dir == first.run_dir
+
+
+def test_predictions_and_shuffled_video_control(project, tmp_path):
+    res = train_run(cfg_for(project, "smolvlm", "pred", max_steps=2))
+    out = predict_run(res, ("dev", "test"), out_dir=tmp_path / "p", shuffled_video_dir=tmp_path / "c", batch_size=2, max_new_tokens=5,
+                      params_hash="abc", progress=False)
+    assert set(out) == {"dev", "test", "test-shuffled-video"}
+    rows = [json.loads(x) for x in out["test"].read_text().splitlines()]
+    assert out["test"].name == "smolvlm-tiny.phoenix.test.jsonl" or out["test"].name.endswith(".phoenix.test.jsonl")
+    assert len(rows) == 2 and {"id", "dataset", "split", "reference", "prediction", "model", "params_hash"} <= rows[0].keys()
+    assert rows[0]["model"] == res.model_name and rows[0]["params_hash"] == "abc"
+    ctrl = [json.loads(x) for x in out["test-shuffled-video"].read_text().splitlines()]
+    assert [r["id"] for r in ctrl] == [r["id"] for r in rows] and [r["reference"] for r in ctrl] == [r["reference"] for r in rows]
+
+
+def test_model_names_and_plan():
+    assert model_name("smolvlm", "tiny") == "smolvlm-tiny"
+    assert model_name("qwen2_5_vl", "Qwen/Qwen2.5-VL-3B-Instruct") == "qwen2_5_vl-Qwen2.5-VL-3B-Instruct"
+    cfgs = plan_runs(["smolvlm", "qwen2_5_vl"], {"smolvlm": "tiny", "qwen2_5_vl": "tiny"}, ["phoenix", "how2sign"],
+                     learning_rate={"smolvlm": 1e-4, "qwen2_5_vl": 1e-5}, base={"reps": 1}, epochs=3)
+    assert [(c.dataset, c.family) for c in cfgs] == [("phoenix", "smolvlm"), ("phoenix", "qwen2_5_vl"), ("how2sign", "smolvlm"), ("how2sign", "qwen2_5_vl")]
+    assert [c.learning_rate for c in cfgs[:2]] == [1e-4, 1e-5] and cfgs[0].base == {"reps": 1} and cfgs[0].epochs == 3
+    r = RunConfig(family="qwen2_5_vl", model="tiny", dataset="phoenix").resolved()  # paper values from the registry
+    assert (r.t_max, r.epochs, r.learning_rate, r.lr_scheduler_type, r.per_device_train_batch_size, r.gradient_accumulation_steps) == (64, 10, 1e-5, "cosine", 1, 4)
+    assert (r.lora_r, r.lora_alpha, r.lora_dropout) == (64, 64, 0.05)
+    with pytest.raises(SLTInputError, match="t_max"):
+        RunConfig(family="smolvlm", model="tiny", dataset="phoenix", t_max=0).resolved()
+
+
+# ---- several processes ----------------------------------------------------------------------
+
+
+def test_two_process_ddp_run_on_cpu(project, tmp_path):
+    """``torchrun --standalone --nproc_per_node 2 -m slt_nb.train.run CONFIG.json``: DDP over gloo on CPU (the Trainer's
+    accelerate state picks the process group up). ``accelerate launch --cpu --num_processes 2`` would
+    start a single process here: accelerate's multi-CPU launcher needs MPI."""
+    from dataclasses import asdict
+
+    cfg = cfg_for(project, "smolvlm", "ddp", max_steps=2, per_device_train_batch_size=1)
+    path = tmp_path / "cfg.json"
+    path.write_text(json.dumps(asdict(cfg)))
+    torchrun = Path(sys.executable).with_name("torchrun")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    proc = subprocess.run([str(torchrun), "--standalone", "--nproc_per_node", "2", "-m", "slt_nb.train.run", str(path)],
+                          check=False, capture_output=True, text=True, env=env, timeout=240, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    run = Path(out["run_dir"])
+    info = json.loads((run / RUN_INFO).read_text())
+    assert out["status"] == "finished" and info["world_size"] == 2 and info["global_step"] == 2
+    assert (run / ADAPTER_DIR / "adapter_model.safetensors").is_file()
+
+
+# ---- bad input --------------------------------------------------------------------------------
+
+
+def test_missing_model_and_unprepared_dataset(project):
+    root = project[0]
+    with pytest.raises(SLTInputError, match="neither a local folder nor a hub id|cannot load"):
+        train_run(cfg_for(project, "smolvlm", "bad", model="/nonexistent/checkpoint"))
+    assert not (root / "bad").exists()  # nothing written for a run whose model cannot load
+    with pytest.raises(SLTInputError, match="not prepared"):
+        train_run(cfg_for(project, "smolvlm", "bad", dataset="isign"))
+
+
+def test_processor_of_another_model_is_refused(project, tmp_path):
+    """A base folder whose tokenizer was swapped for a larger one (ids beyond the embedding matrix)."""
+    from slt_nb.models.tiny import train_tokenizer
+
+    _, _, bases = project
+    mixed = tmp_path / "mixed"
+    shutil.copytree(bases["smolvlm"], mixed)
+    for f in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+        (mixed / f).unlink(missing_ok=True)
+    train_tokenizer([f"wort{i} neu{i} satz{i} ." for i in range(400)], "smolvlm", vocab_size=1500).save_pretrained(mixed)
+    with pytest.raises(SLTInputError, match="tokenizer has .* tokens but the smolvlm model embeds only"):
+        train_run(cfg_for(project, "smolvlm", "bad-proc", model=str(mixed)))
+    assert not (project[0] / "bad-proc").exists()
+
+
+def test_zero_frame_clip_is_named_before_training(project, tmp_path):
+    from slt_nb.data.manifest import manifest_path, read_manifest, write_manifest
+
+    root, manifests, _ = project
+    bad_dir = tmp_path / "manifests"
+    shutil.copytree(manifests, bad_dir)
+    samples = read_manifest(manifest_path(bad_dir, "phoenix", "train"))
+    empty = tmp_path / "empty_clip"
+    empty.mkdir()
+    samples[1] = replace(samples[1], source=str(empty))
+    write_manifest(samples, manifest_path(bad_dir, "phoenix", "train"))
+    recs = json.loads((bad_dir / "datasets.json").read_text())
+    for r in recs:
+        r["manifests"] = {k: str(bad_dir / Path(v).name) for k, v in r["manifests"].items()}
+    (bad_dir / "datasets.json").write_text(json.dumps(recs))
+    cfg = cfg_for(project, "smolvlm", "zero", manifest_dir=str(bad_dir))
+    with pytest.raises(SLTInputError, match="zero-frame") as e:
+        train_run(cfg)
+    assert samples[1].id in str(e.value)
+    assert not list((root / "zero").glob("*/adapter"))
+
+
+def test_checkpoint_of_another_shape_is_refused(project):
+    from safetensors.torch import load_file, save_file
+
+    cfg = cfg_for(project, "smolvlm", "mismatch", max_steps=4, save_steps=2)
+    first = train_run(cfg, stop_after_steps=2)
+    ckpt = first.run_dir / CHECKPOINTS_DIR / "checkpoint-2" / "adapter_model.safetensors"
+    w = load_file(ckpt)
+    k = next(k for k in w if "lora_A" in k)
+    w[k] = torch.zeros(8, w[k].shape[1])  # rank 8 instead of 64
+    save_file(w, ckpt)
+    with pytest.raises(SLTInputError, match="checkpoint does not fit.*force=True"):
+        train_run(cfg)
+
+
+def test_out_of_memory_says_what_to_change(project, monkeypatch):
+    import transformers
+
+    def oom(self, *a, **k):
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(transformers.Trainer, "train", oom)
+    with pytest.raises(SLTInputError, match="out of memory.*lower t_max.*gradient_checkpointing"):
+        train_run(cfg_for(project, "smolvlm", "oom"))
+
+
+def test_cached_collator_gives_the_plain_collator_batches(project):
+    from slt_nb.data.prepare import load_prepared, load_split
+    from slt_nb.models.load import load_model_and_processor
+    from slt_nb.train.collate import VideoCollator, rows_from_samples
+    from slt_nb.train.run import CachedVideoCollator
+
+    _, manifests, bases = project
+    rows = rows_from_samples(load_split(load_prepared(manifests)[0], "train")[:3], "P.")
+    for fam in FAMS:
+        _, proc = load_model_and_processor(fam, bases[fam])
+        plain, cached = VideoCollator(proc, fam, t_max=6), CachedVideoCollator(proc, fam, t_max=6)
+        for _ in range(2):  # the second pass comes from the cache
+            a, b = plain(rows), cached(rows)
+            assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+        assert len(cached._cache) == 3
