@@ -1,0 +1,223 @@
+"""Configurations of the three LLaVA-SLT stages as plain dataclasses (data, not if-chains).
+
+Every field has the embedded (tiny) default; :data:`PAPER` lists the values the paper states,
+with their section, so ``params/paper.yaml`` can set them. A variant (an ablation) is the same
+config with a few fields replaced (:func:`with_overrides`); unknown keys are an error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from ..errors import SLTInputError
+from ..params import params_hash
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """AdamW + one-cycle cosine schedule (Sec 3.2 / 3.3)."""
+
+    epochs: int = 1
+    batch_size: int = 32
+    lr: float = 1e-3  # maximum learning rate of the one-cycle schedule
+    weight_decay: float = 0.0
+    pct_start: float = 0.1  # share of steps spent warming up; the paper does not state it (ours)
+    grad_clip: float = 1.0  # ours; the paper does not state one
+
+
+@dataclass(frozen=True)
+class EncoderConfig:
+    """The hierarchical visual encoder (Sec 3.2, Fig. 4): frame -> word -> sentence."""
+
+    backbone: str = "tiny"  # "tiny": random-init DINOv2-architecture ViT; else a hub id / path (paper: facebook/dinov2-base)
+    vit: dict = field(default_factory=lambda: {"hidden": 48, "layers": 1, "heads": 4, "patch": 8, "mlp_ratio": 2})  # tiny ViT only
+    lora: dict | None = None  # LoRA on a hub backbone, e.g. {"r": 8, "alpha": 16} (Sec 3.2); None: train it fully
+    train_backbone: bool = True  # tiny: trained from scratch in stage 2; hub: only its LoRA
+    frame_size: int = 32  # square input side (paper 336, App. C)
+    crop: str = "none"  # "none": squash the frame to a square; "center": centre-crop a square first (App. C)
+    dim: int = 64  # width of the word- and sentence-level transformers (paper silent)
+    heads: int = 4
+    mlp_ratio: int = 2
+    local_depth: int = 2  # word-level local-attention transformer (paper: 4); 0 = no local attention (Tab. 7 row 1)
+    local_radius: int = 4  # each frame attends to frames within +-radius (paper silent)
+    downsample: int = 4  # nearest-neighbour temporal downsampling step (Sec 3.2): word i = frame 4i
+    sentence_depth: int = 2  # sentence-level full-attention transformer (paper: 8)
+    coembed_dim: int = 64  # CLIP co-embedding (paper: 768)
+    dropout: float = 0.0
+
+
+@dataclass(frozen=True)
+class SignCLConfig:
+    """SignCL inner contrastive loss (Ye et al. 2024; public repo JinhuiYE/SignCL, SignCL.py)."""
+
+    weight: float = 1e-2  # lambda of Eq. 2 (Sec 3.2)
+    max_distance: float = 32.0  # the softplus pivot on the L1 distance (SignCL default)
+    margin: int = 8  # negatives: |j - i| > margin frames (SignCL default 20 on ~100-200 frame clips; ours scaled to 32 frames)
+    n_pos: int = 2  # positives sampled per anchor among i-1, i+1 (SignCL default)
+    n_neg: int = 4  # negatives sampled per anchor (SignCL default); 0 = all
+    on: str = "word_frames"  # which sequence it regularises: "word_frames" (local-attention output, frame rate) | "words"
+
+
+@dataclass(frozen=True)
+class TextEncoderConfig:
+    kind: str = "bow"  # "bow": offline hashed bag-of-n-grams stand-in; "hf": a hub encoder (paper: mBART, Sec 3.2)
+    id: str | None = None  # hub id / path for kind="hf", e.g. "facebook/mbart-large-cc25"
+    dim: int = 512  # output width of the bow stand-in
+    ngrams: int = 2
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    id: str = "tiny"  # "tiny": a Llama built and trained here; else a hub id (paper PHOENIX: meta-llama/Llama-3.1-8B-Instruct)
+    hidden: int = 64
+    layers: int = 2
+    heads: int = 4
+    intermediate: int = 128
+    vocab_size: int = 1024  # tiny byte-level BPE
+    lora: dict | None = None  # LoRA for stage 1 / the full-tuning on a hub LLM
+    dtype: str = "float32"  # weights of a hub LLM ("bfloat16" for an 8B model on one GPU)
+
+
+@dataclass(frozen=True)
+class Stage1Config:
+    """Linguistic continued pretraining (Sec 3.1): next-token prediction on the domain corpus."""
+
+    enabled: bool = True  # the paper skips it for PHOENIX (no German corpus, Sec 4.2); on the default it runs
+    gloss_text_pairs: bool = True  # Tab. 6 row 1
+    sentences: bool = True  # Tab. 6 row 2 (web & books; here: the training sentences)
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=12, batch_size=32, lr=3e-3, weight_decay=0.0))  # paper silent
+
+
+@dataclass(frozen=True)
+class Stage2Config:
+    """Visual contrastive pretraining (Sec 3.2): L = L_CLIP + lambda * L_SignCL (Eq. 2)."""
+
+    encoder: EncoderConfig = field(default_factory=EncoderConfig)
+    text: TextEncoderConfig = field(default_factory=TextEncoderConfig)
+    signcl: SignCLConfig = field(default_factory=SignCLConfig)
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=20, batch_size=32, lr=2e-3, weight_decay=1e-5))  # paper: 200 ep, bs 128, lr 2e-4
+    backbone_from: str | None = None  # reuse (frozen) the frame backbone of this stage-2 variant (budget on the default)
+
+
+@dataclass(frozen=True)
+class Stage3Config:
+    """Visual language tuning (Sec 3.3)."""
+
+    encoder_variant: str = "main"  # which stage-2 encoder
+    connector: str = "mlp"  # "mlp" (two-layer, Sec 3.3) | "linear" (Tab. 8 row 2)
+    features: str = "word"  # "word" | "sentence" (penultimate layer of the sentence transformer, Tab. 8 row 1)
+    prompting: str = "full"  # "full" (task + format) | "task" (Tab. 8 row 3) | "none" (Tab. 8 row 4)
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=16, batch_size=32, lr=1e-3, weight_decay=1e-3))
+    full_tune: TrainConfig | None = field(default_factory=lambda: TrainConfig(epochs=1, batch_size=32, lr=1e-5, weight_decay=1e-3))
+    full_tune_parts: tuple = ("connector", "llm", "temporal")  # + "backbone" on real runs (LoRA)
+    max_new_tokens: int = 40
+
+
+# The ablations of the default (Tab. 7-8 in spirit): stage-2 encoder variants and stage-3 tuning variants.
+# Tab. 7 row 1; on the CPU default it starts from the main encoder's trained frame backbone (frozen) --
+# in the paper both start from the same pretrained DINOv2 -- params/paper.yaml drops "backbone_from".
+ENCODER_VARIANTS = {"no_local_attention": {"encoder": {"local_depth": 0}, "backbone_from": "main"}}
+ABLATIONS = {
+    "no_local_attention": {"encoder_variant": "no_local_attention"},  # Tab. 7 row 1
+    "sentence_features": {"features": "sentence"},  # Tab. 8 row 1
+    "linear_connector": {"connector": "linear"},  # Tab. 8 row 2
+    "no_prompting": {"prompting": "none"},  # Tab. 8 row 4
+}
+
+# The values the paper states (Sec 3.2, 3.3, 4.2); None: the paper is silent, keep the default.
+PAPER = {
+    "stage2.encoder.backbone": ("facebook/dinov2-base", "Sec 3.2: DINOv2 ViT-B/14 (distilled), [cls] token"),
+    "stage2.encoder.lora": ({"r": 8, "alpha": 16}, "Sec 3.2: LoRA rank 8, alpha 16"),
+    "stage2.encoder.frame_size": (336, "Sec 3.2 / App. C: 336^2 (resize 384, crop 336)"),
+    "stage2.encoder.crop": ("center", "App. C: central square crop"),
+    "stage2.encoder.local_depth": (4, "Sec 3.2: local-attention transformer depth 4"),
+    "stage2.encoder.downsample": (4, "Sec 3.2: nearest-neighbour downsampling, step 4"),
+    "stage2.encoder.sentence_depth": (8, "Sec 3.2: full-attention transformer depth 8"),
+    "stage2.encoder.coembed_dim": (768, "Sec 3.2: CLIP co-embedding 768"),
+    "stage2.text.kind": ("hf", "Sec 3.2: pretrained text encoder of mBART [75]"),
+    "stage2.text.id": ("facebook/mbart-large-cc25", "Sec 3.2: mBART (multilingual)"),
+    "stage2.signcl.weight": (1e-2, "Sec 3.2: lambda = 1e-2"),
+    "stage2.train.epochs": (200, "Sec 3.2: 200 epochs"),
+    "stage2.train.batch_size": (128, "Sec 3.2: batch 128"),
+    "stage2.train.lr": (2e-4, "Sec 3.2: max lr 2e-4, one-cycle cosine"),
+    "stage2.train.weight_decay": (1e-5, "Sec 3.2: AdamW wd 1e-5"),
+    "stage3.connector": ("mlp", "Sec 3.3: two-layer MLP (LLaVA-1.5)"),
+    "stage3.train.batch_size": (64, "Sec 3.3: batch 64"),
+    "stage3.train.lr": (1e-3, "Sec 3.3: max lr 1e-3, one-cycle cosine"),
+    "stage3.train.weight_decay": (1e-3, "Sec 3.3: AdamW wd 1e-3"),
+    "stage3.full_tune.lr": (1e-5, "Sec 3.3: further full-tuning with lr 1e-5"),
+    "llm.id": ("meta-llama/Llama-3.1-8B-Instruct", "Sec 4.2 (PHOENIX); CSL-Daily: Qwen2.5-7B/14B-Instruct (Tab. 6)"),
+    "stage1.enabled": (False, "Sec 4.2: skipped for PHOENIX (no German corpus); on for CSL-Daily"),
+}
+
+
+def _build(cls, data, where: str):
+    """A dataclass from a (nested) mapping; unknown keys raise with their dotted path."""
+    if isinstance(data, cls):
+        return data
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise SLTInputError(f"{where} must be a mapping, got {type(data).__name__}")
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise SLTInputError(f"unknown key(s) {unknown} in {where}", hint=f"allowed: {sorted(known)}")
+    kwargs = {}
+    for name, value in data.items():
+        sub = NESTED.get((cls, name))
+        kwargs[name] = _build(sub, value, f"{where}.{name}") if sub else (tuple(value) if isinstance(value, list) and name.endswith("parts") else value)
+    return cls(**kwargs)
+
+
+NESTED = {
+    (Stage1Config, "train"): TrainConfig,
+    (Stage2Config, "encoder"): EncoderConfig,
+    (Stage2Config, "text"): TextEncoderConfig,
+    (Stage2Config, "signcl"): SignCLConfig,
+    (Stage2Config, "train"): TrainConfig,
+    (Stage3Config, "train"): TrainConfig,
+    (Stage3Config, "full_tune"): TrainConfig,
+}
+
+
+def to_dict(cfg) -> dict:
+    return dataclasses.asdict(cfg)
+
+
+def merge(base: dict, overrides: dict | None, where: str = "config") -> dict:
+    """``base`` with ``overrides`` merged in recursively (mappings merge, other values replace)."""
+    out = dict(base)
+    for k, v in (overrides or {}).items():
+        if k not in out:
+            raise SLTInputError(f"unknown key {k!r} in {where}", hint=f"allowed: {sorted(out)}")
+        out[k] = merge(out[k], v, f"{where}.{k}") if isinstance(out[k], dict) and isinstance(v, dict) else v
+    return out
+
+
+def with_overrides(cfg, overrides: dict | None, where: str = "config"):
+    """A copy of the dataclass ``cfg`` with (nested) ``overrides`` applied; unknown keys are an error."""
+    return _build(type(cfg), merge(to_dict(cfg), overrides, where), where)
+
+
+def stage1_config(d: dict | None = None) -> Stage1Config:
+    """The stage-1 config: ``d`` (possibly partial, nested) over the defaults."""
+    return with_overrides(Stage1Config(), d, "stage1")
+
+
+def stage2_config(d: dict | None = None) -> Stage2Config:
+    return with_overrides(Stage2Config(), d, "stage2")
+
+
+def stage3_config(d: dict | None = None) -> Stage3Config:
+    return with_overrides(Stage3Config(), d, "stage3")
+
+
+def llm_config(d: dict | None = None) -> LLMConfig:
+    return with_overrides(LLMConfig(), d, "llm")
+
+
+def config_hash(*parts) -> str:
+    """Hash of configs (dataclasses or JSON-able values): the key that lets a finished stage be skipped."""
+    return params_hash([to_dict(p) if dataclasses.is_dataclass(p) else p for p in parts])

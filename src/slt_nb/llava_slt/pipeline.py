@@ -1,0 +1,166 @@
+"""What notebooks 07 and 08 call: the three stages over one dataset, variants as data.
+
+Layout under ``run_dir/<dataset>/``::
+
+    clips/                      decoded frame cache (safetensors, keyed by manifest + preprocessing)
+    stage1/                     the LLM after linguistic continued pretraining
+    stage2-<variant>/           one hierarchical encoder per encoder variant ("main", "no_local_attention", ...)
+    stage3-<variant>/           connector (+ full-tuned weights) per tuning variant
+    pretrain.json               what 07 trained (configs, keys) -- 08 reads only this and the folders
+
+Every stage is skipped when its folder finished with the same key (config + data + upstream keys).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from ..errors import SLTInputError
+from ..io import write_json
+from ..paths import resolve
+from .config import (
+    LLMConfig,
+    Stage1Config,
+    Stage2Config,
+    Stage3Config,
+    llm_config,
+    stage2_config,
+    to_dict,
+    with_overrides,
+)
+from .data import load_clipset
+
+PRETRAIN = "pretrain.json"
+NAME = re.compile(r"^[a-z0-9_]+$")
+
+
+def _took(done: dict) -> str:
+    return "skipped (finished)" if done["skipped"] else f"{done['seconds']} s"
+
+
+def _num(x) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
+
+
+def dataset_dir(run_dir, dataset: str) -> Path:
+    return resolve(run_dir) / dataset
+
+
+def load_clips(record: dict, splits, *, t_max: int, frame_size: int, crop: str, run_dir) -> dict:
+    from ..data.prepare import load_split
+
+    cache = dataset_dir(run_dir, record["name"]) / "clips"
+    return {sp: load_clipset(load_split(record, sp), t_max=t_max, frame_size=frame_size, crop=crop, cache_dir=cache) for sp in splits}
+
+
+def _variants(base, variants: dict[str, dict] | None, kind: str) -> dict:
+    """``{"main": base, name: base with overrides, ...}``; names are folder-safe slugs."""
+    out = {"main": base}
+    for name, ov in (variants or {}).items():
+        if name == "main" or not NAME.match(str(name)):
+            raise SLTInputError(f"bad {kind} variant name {name!r}", hint="use lowercase letters, digits and '_', not 'main'")
+        out[name] = with_overrides(base, ov, f"{kind} variant {name!r}")
+    return out
+
+
+def encoder_variants(base: Stage2Config, variants: dict[str, dict] | None) -> dict[str, Stage2Config]:
+    """Stage-2 variants (overrides use the :class:`Stage2Config` field names, e.g. ``{"encoder": {"local_depth": 0}}``)."""
+    return _variants(base, variants, "encoder")
+
+
+def pretrain(record: dict, *, run_dir, t_max: int, llm: LLMConfig, stage1: Stage1Config, stage2: Stage2Config,
+             variants: dict[str, dict] | None = None, seed: int = 0, force: bool = False, log=print) -> dict:
+    """Stages 1 and 2 for one prepared dataset; returns (and writes) the pretrain summary."""
+    from ..data.prepare import load_split
+    from .stage1 import run_stage1
+    from .stage2 import run_stage2
+
+    ds = record["name"]
+    root = dataset_dir(run_dir, ds)
+    enc = stage2.encoder
+    clips = load_clips(record, ("train", "dev"), t_max=t_max, frame_size=enc.frame_size, crop=enc.crop, run_dir=run_dir)
+    train, dev = load_split(record, "train"), load_split(record, "dev")
+    s1 = run_stage1(train, dev, ds, llm, stage1, root / "stage1", seed=seed, force=force)
+    log(f"[{ds}] stage 1: {_took(s1)}; dev LM loss {_num(s1['dev_loss_before'])} -> {_num(s1['dev_loss_after'])}")
+    s2 = {}
+    for name, cfg in encoder_variants(stage2, variants or {}).items():
+        bdir = root / f"stage2-{cfg.backbone_from}" if cfg.backbone_from else None
+        if cfg.backbone_from and cfg.backbone_from not in s2:
+            raise SLTInputError(f"encoder variant {name!r} reuses {cfg.backbone_from!r}, which is not trained before it")
+        s2[name] = run_stage2(clips["train"], clips["dev"], cfg, root / f"stage2-{name}", seed=seed, backbone_dir=bdir, force=force)
+        r = s2[name]["retrieval"].get("dev", {})
+        log(f"[{ds}] stage 2 {name}: {_took(s2[name])}; "
+            f"dev R@1 {r.get('r1', float('nan')):.2f} (chance {r.get('chance_r1', float('nan')):.2f})")
+    summary = {
+        "dataset": ds, "t_max": t_max, "seed": seed, "llm": to_dict(llm),
+        "stage1": {"dir": "stage1", "key": s1["key"], "config": to_dict(stage1)},
+        "stage2": {n: {"dir": f"stage2-{n}", "key": s2[n]["key"], "config": to_dict(c)} for n, c in encoder_variants(stage2, variants or {}).items()},
+    }
+    write_json(root / PRETRAIN, summary)
+    return {"summary": summary, "stage1": s1, "stage2": s2}
+
+
+def read_pretrain(run_dir, dataset: str) -> dict:
+    path = dataset_dir(run_dir, dataset) / PRETRAIN
+    if not path.is_file():
+        raise SLTInputError("stages 1-2 have not run for this dataset", file=path, hint="run notebook 07_llava_slt_pretrain first")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def tuning_variants(base: Stage3Config, variants: dict[str, dict] | None) -> dict[str, Stage3Config]:
+    """Stage-3 variants (overrides use the :class:`Stage3Config` field names, e.g. ``{"connector": "linear"}``)."""
+    return _variants(base, variants, "tuning")
+
+
+def _fresh_model(root: Path, pre: dict, cfg: Stage3Config, ds: str, seed: int = 0):
+    from .llm import load_llm
+    from .stage1 import llm_location
+    from .stage2 import load_encoder
+    from .stage3 import build_model
+    from .train import read_done
+
+    if cfg.encoder_variant not in pre["stage2"]:
+        raise SLTInputError(f"no stage-2 encoder {cfg.encoder_variant!r}", hint=f"07 trained {sorted(pre['stage2'])}")
+    s1dir = root / pre["stage1"]["dir"]
+    llm, tok = load_llm(llm_location(s1dir, read_done(s1dir)), llm_config(pre["llm"]))
+    enc, _ = load_encoder(root / pre["stage2"][cfg.encoder_variant]["dir"])
+    return build_model(enc, llm.eval(), tok, ds, cfg, seed=seed), tok
+
+
+def tune(record: dict, *, run_dir, stage3: Stage3Config, variants: dict[str, dict] | None = None, splits=("dev", "test"),
+         seed: int = 0, force: bool = False, controls: str | None = "main", log=print) -> dict:
+    """Stage 3 for every tuning variant, then translations of ``splits``.
+
+    Returns ``{"runs": {variant: done-summary}, "predictions": {variant: {split: [str]}}, "clips": {split: ClipSet}}``;
+    for the ``controls`` variant two more decodings: ``"<variant>/no_full_tune"`` (its phase-A model, Tab. 8 row 5)
+    and ``"<variant>/shuffled_video"`` (every clip decoded from another clip's video: what the LLM's prior alone scores).
+    """
+    import torch
+
+    from .stage3 import load_weights, run_stage3, stage3_key, translate
+
+    ds = record["name"]
+    root = dataset_dir(run_dir, ds)
+    pre = read_pretrain(run_dir, ds)
+    enc_cfg = stage2_config(pre["stage2"]["main"]["config"]).encoder
+    clips = load_clips(record, ("train", *splits), t_max=pre["t_max"], frame_size=enc_cfg.frame_size, crop=enc_cfg.crop, run_dir=run_dir)
+    runs, preds = {}, {}
+    for name, cfg in tuning_variants(stage3, variants or {}).items():
+        model, tok = _fresh_model(root, pre, cfg, ds, seed)
+        key = stage3_key(cfg, ds, seed, pre["stage1"]["key"], pre["stage2"][cfg.encoder_variant]["key"])
+        runs[name] = run_stage3(model, tok, clips["train"], cfg, root / f"stage3-{name}", key, seed=seed, force=force)
+        preds[name] = {sp: translate(model, tok, clips[sp], max_new_tokens=cfg.max_new_tokens) for sp in splits}
+        log(f"[{ds}] stage 3 {name}: {_took(runs[name])}; "
+            f"e.g. {preds[name][splits[-1]][0]!r}")
+        if name == controls:
+            g = torch.Generator().manual_seed(seed)
+            perm = {sp: torch.randperm(len(clips[sp]), generator=g) for sp in splits}
+            preds[f"{name}/shuffled_video"] = {sp: translate(model, tok, clips[sp], max_new_tokens=cfg.max_new_tokens, permute=perm[sp])
+                                                for sp in splits}
+            if cfg.full_tune is not None and cfg.full_tune.epochs > 0:
+                model, tok = _fresh_model(root, pre, cfg, ds, seed)
+                load_weights(model, root / f"stage3-{name}", full_tune=False)
+                preds[f"{name}/no_full_tune"] = {sp: translate(model, tok, clips[sp], max_new_tokens=cfg.max_new_tokens) for sp in splits}
+    return {"runs": runs, "predictions": preds, "clips": clips}

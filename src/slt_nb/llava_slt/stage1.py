@@ -1,0 +1,101 @@
+"""Stage 1 -- linguistic continued pretraining (Sec 3.1): next-token prediction on the domain corpus.
+
+The stage folder holds ``llm/`` (model + tokenizer, ``save_pretrained`` with safetensors) and
+``done.json`` (key, per-step losses, dev loss). With ``enabled=False`` (the paper's PHOENIX
+setting) a hub LLM is recorded by id and not copied; the tiny LLM is still saved (untrained).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from .config import LLMConfig, Stage1Config, config_hash
+from .llm import build_tiny_llm, corpus_documents, load_llm
+from .prompts import all_system_prompts
+from .train import fit, index_loader, run_stage
+
+PROMPT_WEIGHT = 50  # the prompts and chat roles are repeated so BPE merges them into few tokens (short sequences)
+
+
+def tokenizer_corpus(train, dataset: str) -> list[str]:
+    """Texts the tiny tokenizer is trained on: translations, glosses, the prompts, the chat roles."""
+    fixed = all_system_prompts(dataset) + ["system\n", "user\n", "assistant\n"]
+    return [s.text for s in train] + [s.gloss for s in train if s.gloss] + fixed * PROMPT_WEIGHT
+
+
+def _lm_batches(tok, docs: list[str], max_len: int = 256):
+    enc = tok(docs, truncation=True, max_length=max_len, add_special_tokens=False)
+    ids = enc["input_ids"]
+
+    def collate(idx):
+        rows = [ids[i] for i in idx]
+        n = max(len(r) for r in rows)
+        x = torch.full((len(rows), n), tok.pad_token_id, dtype=torch.long)
+        m = torch.zeros((len(rows), n), dtype=torch.long)
+        for j, r in enumerate(rows):
+            x[j, : len(r)] = torch.tensor(r)
+            m[j, : len(r)] = 1
+        return {"input_ids": x, "attention_mask": m, "labels": x.masked_fill(m == 0, -100)}
+
+    return collate, len(ids)
+
+
+def _lm_step(model, batch):
+    return {"loss": model(**batch).loss}
+
+
+@torch.no_grad()
+def lm_loss(model, tok, docs: list[str], batch_size: int = 64) -> float:
+    """Mean next-token loss over ``docs`` (token-weighted)."""
+    collate, n = _lm_batches(tok, docs)
+    tot, cnt = 0.0, 0
+    model.eval()
+    dev = next(model.parameters()).device
+    for i in range(0, n, batch_size):
+        b = {k: v.to(dev) for k, v in collate(list(range(i, min(n, i + batch_size)))).items()}
+        k = int((b["labels"][:, 1:] != -100).sum())
+        tot += float(model(**b).loss) * k
+        cnt += k
+    return tot / max(cnt, 1)
+
+
+def stage1_key(llm: LLMConfig, cfg: Stage1Config, train, dataset: str, seed: int) -> str:
+    return config_hash("stage1", llm, cfg, dataset, seed, [(s.id, s.text, s.gloss) for s in train])
+
+
+def run_stage1(train, dev, dataset: str, llm_cfg: LLMConfig, cfg: Stage1Config, out_dir: str | Path, *, seed: int = 0, force: bool = False) -> dict:
+    """Build/load the LLM, continue its pretraining on the training texts of ``dataset``, save it."""
+
+    def work(tmp: Path) -> dict:
+        torch.manual_seed(seed)
+        if llm_cfg.id == "tiny":
+            model, tok = build_tiny_llm(llm_cfg, tokenizer_corpus(train, dataset), seed=seed)
+        else:
+            model, tok = load_llm(llm_cfg.id, llm_cfg)
+        dev_docs = corpus_documents(dev, dataset, tokenizer=tok) if dev else []
+        before = lm_loss(model, tok, dev_docs) if dev_docs else None
+        logs: list[dict] = []
+        if cfg.enabled:
+            docs = corpus_documents(train, dataset, gloss_text_pairs=cfg.gloss_text_pairs, sentences=cfg.sentences, tokenizer=tok)
+            collate, n = _lm_batches(tok, docs)
+            loader = index_loader(n, cfg.train.batch_size, collate, shuffle=True, seed=seed)
+            logs = fit(model, list(model.parameters()), loader, cfg.train, _lm_step, label="stage1")
+        after = lm_loss(model, tok, dev_docs) if dev_docs else None
+        if cfg.enabled or llm_cfg.id == "tiny":
+            model = model.merge_and_unload() if hasattr(model, "merge_and_unload") else model
+            model.save_pretrained(tmp / "llm", safe_serialization=True)
+            tok.save_pretrained(tmp / "llm")
+            where = "llm"
+        else:
+            where = llm_cfg.id
+        return {"llm": where, "history": logs, "dev_loss_before": before, "dev_loss_after": after,
+                "n_params": sum(p.numel() for p in model.parameters())}
+
+    return run_stage(out_dir, stage1_key(llm_cfg, cfg, train, dataset, seed), work, force=force)
+
+
+def llm_location(stage1_dir: str | Path, done: dict) -> str:
+    """Where the stage-1 LLM lives: the stage's ``llm/`` folder or a hub id."""
+    return str(Path(stage1_dir) / done["llm"]) if done["llm"] == "llm" else done["llm"]

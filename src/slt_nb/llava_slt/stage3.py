@@ -1,0 +1,196 @@
+"""Stage 3 -- visual language tuning (Sec 3.3), then the short full-tuning, and greedy decoding.
+
+Input to the LLM: the chat template's tokens up to the video placeholder, the connector's
+outputs (one per visual token), the rest of the template up to the assistant turn, then the
+translation and the end-of-turn token. The cross-entropy is applied to the response only.
+
+Phase A trains the connector alone (LLM and visual encoder frozen; AdamW wd 1e-3, lr 1e-3,
+one-cycle cosine). Phase B ("further full-tuning", lr 1e-5) unfreezes ``full_tune_parts``:
+``connector``, ``llm``, ``temporal`` (the word/sentence transformers) and, on real runs,
+``backbone`` (its LoRA). With the backbone frozen its features are computed once.
+
+Stage folder: ``connector.safetensors`` (phase A), ``full_tune.safetensors`` (phase B: connector,
+encoder, LLM states), ``done.json``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from ..errors import SLTInputError
+from .config import Stage3Config, config_hash, to_dict
+from .connector import build_connector
+from .data import ClipSet
+from .encoder import HierarchicalEncoder
+from .llm import end_of_turn_id
+from .prompts import chat_pieces, system_prompt
+from .stage2 import backbone_features
+from .train import fit, index_loader, load_modules, run_stage, save_modules
+
+FEATURES = {"word": lambda o: (o.words, o.word_lengths), "sentence": lambda o: (o.sentence_tokens, o.word_lengths)}
+
+
+class VLTModel(nn.Module):
+    def __init__(self, encoder: HierarchicalEncoder, llm, connector: nn.Module, features: str, prefix, suffix) -> None:
+        super().__init__()
+        if features not in FEATURES:
+            raise SLTInputError(f"unknown visual features {features!r}", hint=f"choose from {sorted(FEATURES)}")
+        self.encoder, self.llm, self.connector, self.features = encoder, llm, connector, features
+        self.register_buffer("prefix", torch.tensor(prefix, dtype=torch.long), persistent=False)
+        self.register_buffer("suffix", torch.tensor(suffix, dtype=torch.long), persistent=False)
+
+    def visual_tokens(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, W, H) connector outputs and (B,) counts."""
+        enc = self.encoder
+        out = enc.temporal(batch["feats"], batch["lengths"]) if "feats" in batch else enc(batch["frames"], batch["lengths"])
+        x, n = FEATURES[self.features](out)
+        return self.connector(x), n
+
+    def inputs(self, batch: dict, answers: list[list[int]] | None, *, left: bool = False):
+        """inputs_embeds, attention_mask, labels (None without answers); right-padded, left for generation."""
+        emb = self.llm.get_input_embeddings()
+        vis, n = self.visual_tokens(batch)
+        pre, suf = emb(self.prefix), emb(self.suffix)
+        seqs, labs = [], []
+        for b in range(vis.shape[0]):
+            parts = [pre, vis[b, : int(n[b])].to(pre.dtype), suf]
+            lab = [-100] * (len(self.prefix) + int(n[b]) + len(self.suffix))
+            if answers is not None:
+                a = torch.tensor(answers[b], dtype=torch.long, device=pre.device)
+                parts.append(emb(a))
+                lab += answers[b]
+            seqs.append(torch.cat(parts))
+            labs.append(lab)
+        L, H = max(len(s) for s in seqs), seqs[0].shape[1]
+        x = pre.new_zeros(len(seqs), L, H)
+        mask = torch.zeros(len(seqs), L, dtype=torch.long, device=pre.device)
+        labels = torch.full((len(seqs), L), -100, dtype=torch.long, device=pre.device)
+        for i, (s, lab) in enumerate(zip(seqs, labs)):
+            sl = slice(L - len(s), L) if left else slice(0, len(s))
+            x[i, sl], mask[i, sl], labels[i, sl] = s, 1, torch.tensor(lab, device=pre.device)
+        return x, mask, (labels if answers is not None else None)
+
+    def forward(self, batch: dict) -> dict:
+        x, mask, labels = self.inputs(batch, batch["answers"])
+        return {"loss": self.llm(inputs_embeds=x, attention_mask=mask, labels=labels).loss}
+
+
+def answer_ids(tok, texts: list[str]) -> list[list[int]]:
+    eot = end_of_turn_id(tok)
+    return [tok(t.strip(), add_special_tokens=False)["input_ids"] + [eot] for t in texts]
+
+
+def _collate(data: dict, answers=None):
+    def collate(idx):
+        idx = torch.tensor(idx)
+        n = int(data["lengths"][idx].max())
+        b = {k: v[idx, :n] for k, v in data.items() if k in ("feats", "frames")}
+        b["lengths"] = data["lengths"][idx]
+        if answers is not None:
+            b["answers"] = [answers[i] for i in idx.tolist()]
+        return b
+
+    return collate
+
+
+def _adapted(module: nn.Module) -> list:
+    """The LoRA parameters of a PEFT-wrapped module ("LoRA if used", Sec 3.3), else all its parameters."""
+    lora = [p for n, p in module.named_parameters() if "lora_" in n]
+    return lora or list(module.parameters())
+
+
+def _trainable(model: VLTModel, parts) -> list:
+    groups = {"connector": list(model.connector.parameters()), "llm": _adapted(model.llm), "temporal": model.encoder.temporal_parameters(),
+              "backbone": _adapted(model.encoder.backbone)}
+    unknown = set(parts) - set(groups)
+    if unknown:
+        raise SLTInputError(f"unknown full-tune parts {sorted(unknown)}", hint=f"choose from {sorted(groups)}")
+    model.requires_grad_(False)
+    params = [p for name in parts for p in groups[name]]
+    for p in params:
+        p.requires_grad_(True)
+    return params
+
+
+def build_model(encoder, llm, tok, dataset: str, cfg: Stage3Config, *, seed: int = 0) -> VLTModel:
+    """The tuning model: frozen encoder and LLM, a fresh connector initialised from ``seed``."""
+    prefix, suffix = chat_pieces(tok, system_prompt(dataset, cfg.prompting))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        connector = build_connector(cfg.connector, encoder.cfg.dim, llm.config.hidden_size)
+    encoder.requires_grad_(False)
+    llm.requires_grad_(False)
+    return VLTModel(encoder, llm, connector, cfg.features, prefix, suffix)
+
+
+def stage3_key(cfg: Stage3Config, dataset: str, seed: int, stage1_key: str, stage2_key: str) -> str:
+    return config_hash("stage3", cfg, dataset, seed, stage1_key, stage2_key)
+
+
+def run_stage3(model: VLTModel, tok, train: ClipSet, cfg: Stage3Config, out_dir: str | Path, key: str, *, seed: int = 0, force: bool = False) -> dict:
+    """Phase A (connector) then phase B (full-tuning) on ``train``; leaves ``model`` holding the final weights."""
+    answers = answer_ids(tok, train.texts)
+
+    def data_for(parts) -> dict:
+        if "backbone" in parts:
+            return {"frames": train.frames, "lengths": train.lengths}
+        return {"feats": backbone_features(model.encoder, train), "lengths": train.lengths}
+
+    def work(tmp: Path) -> dict:
+        torch.manual_seed(seed)
+        data = data_for(())
+        params = _trainable(model, ["connector"])
+        loader = index_loader(len(train), cfg.train.batch_size, _collate(data, answers), shuffle=True, seed=seed)
+        logs = fit(model, params, loader, cfg.train, lambda m, b: m(b), label="stage3")
+        save_modules(tmp / "connector.safetensors", connector=model.connector)
+        if cfg.full_tune is not None and cfg.full_tune.epochs > 0:
+            params = _trainable(model, cfg.full_tune_parts)
+            data = data_for(cfg.full_tune_parts)
+            loader = index_loader(len(train), cfg.full_tune.batch_size, _collate(data, answers), shuffle=True, seed=seed + 1)
+            logs += fit(model, params, loader, cfg.full_tune, lambda m, b: m(b), label="full_tune")
+            save_modules(tmp / "full_tune.safetensors", connector=model.connector, encoder=model.encoder, llm=model.llm)
+        model.requires_grad_(False)
+        return {"history": logs, "config": to_dict(cfg), "n_connector": sum(p.numel() for p in model.connector.parameters())}
+
+    done = run_stage(out_dir, key, work, force=force)
+    if done["skipped"]:
+        load_weights(model, out_dir, full_tune=True)
+    return done
+
+
+def load_weights(model: VLTModel, stage_dir: str | Path, *, full_tune: bool) -> VLTModel:
+    """Load phase A (connector only) or, when present and asked for, phase B weights into ``model``."""
+    ft = Path(stage_dir) / "full_tune.safetensors"
+    if full_tune and ft.is_file():
+        load_modules(ft, connector=model.connector, encoder=model.encoder, llm=model.llm)
+    else:
+        load_modules(Path(stage_dir) / "connector.safetensors", connector=model.connector)
+    return model.eval()
+
+
+@torch.no_grad()
+def translate(model: VLTModel, tok, clips: ClipSet, *, max_new_tokens: int = 40, batch_size: int = 64, permute: torch.Tensor | None = None) -> list[str]:
+    """Greedy decoding of every clip (left-padded batches, stops at the end-of-turn token).
+
+    ``permute``: clip i is decoded from the video of clip ``permute[i]`` -- the shuffled-video
+    control that shows how much of a score comes from the video and how much from the LLM's prior.
+    """
+    model.eval()
+    feats, lengths = backbone_features(model.encoder, clips), clips.lengths
+    if permute is not None:
+        feats, lengths = feats[permute], lengths[permute]
+    data = {"feats": feats, "lengths": lengths}
+    collate = _collate(data)
+    eot = end_of_turn_id(tok)
+    out: list[str] = []
+    dev = model.prefix.device
+    for i in range(0, len(clips), batch_size):
+        b = {k: v.to(dev) for k, v in collate(list(range(i, min(len(clips), i + batch_size)))).items()}
+        x, mask, _ = model.inputs(b, None, left=True)
+        gen = model.llm.generate(inputs_embeds=x, attention_mask=mask, max_new_tokens=max_new_tokens, do_sample=False,
+                                 eos_token_id=eot, pad_token_id=tok.pad_token_id)
+        out += [t.strip() for t in tok.batch_decode(gen, skip_special_tokens=True)]
+    return out

@@ -1,0 +1,81 @@
+"""Execute 07 and 08 at the smallest size through the runner, in a temporary project (after 01)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from slt_nb.runner import reproduce
+
+REPO = Path(__file__).resolve().parents[1]
+SMALLEST = {
+    "seed": 1,
+    "datasets": [{"name": "phoenix", "root": "data/synth/phoenix", "synth": {"lang": "de", "n_train": 10, "n_dev": 3, "n_test": 3, "width": 40, "height": 48}}],
+    "llava_t_max": 8,
+    "llava_cpu_threads": 1,
+    "llava_llm": {"hidden": 32, "layers": 1, "heads": 2, "intermediate": 64, "vocab_size": 320},
+    "llava_stage1": {"train": {"epochs": 1}},
+    "llava_stage2": {"encoder": {"vit": {"hidden": 16, "layers": 1, "heads": 2, "patch": 8}, "frame_size": 16, "dim": 16, "heads": 2,
+                                 "local_depth": 1, "sentence_depth": 1, "coembed_dim": 8},
+                     "text": {"dim": 64}, "train": {"epochs": 1, "batch_size": 4}},
+    "llava_stage3": {"train": {"epochs": 1, "batch_size": 4}, "full_tune": {"epochs": 1, "batch_size": 4}, "max_new_tokens": 4},
+}
+NOTEBOOKS = ("01_data_prep", "07_llava_slt_pretrain", "08_llava_slt_tuning")
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    root = tmp_path_factory.mktemp("llava_project")
+    (root / "notebooks").mkdir()
+    for nb in NOTEBOOKS:
+        shutil.copy(REPO / "notebooks" / f"{nb}.py", root / "notebooks")
+    (root / "params").mkdir()
+    (root / "params" / "smallest.yaml").write_text(yaml.safe_dump(SMALLEST))
+    runtimes = reproduce("params/smallest.yaml", root=root)
+    return root, runtimes
+
+
+@pytest.mark.slow
+def test_llava_notebooks_write_predictions_tables_and_figure(project):
+    root, runtimes = project
+    assert set(runtimes) == set(NOTEBOOKS)
+    preds = root / "results" / "predictions"
+    main = [json.loads(line) for line in (preds / "llava_slt-tiny.phoenix.test.jsonl").read_text().splitlines()]
+    assert len(main) == 3 and {"id", "dataset", "split", "reference", "prediction", "model", "params_hash"} <= main[0].keys()
+    for v in ("no_local_attention", "sentence_features", "linear_connector", "no_prompting", "no_full_tune"):
+        assert (preds / f"llava_slt-tiny-{v}.phoenix.dev.jsonl").is_file()
+    tables = root / "results" / "tables"
+    comp = pd.read_csv(tables / "llava_slt_comparison.csv")
+    assert {"llava_slt-tiny", "baseline"} <= set(comp["System"]) and "BLEU-4" in comp.columns
+    assert "23.43" in (tables / "llava_slt_comparison.md").read_text()  # LLaVA-SLT's PHOENIX-2014T BLEU-4 beside ours
+    abl = pd.read_csv(tables / "llava_slt_ablations_phoenix.csv")
+    assert set(abl["Variant"]) >= {"main", "no_local_attention", "sentence_features", "linear_connector", "no_prompting", "no_full_tune"}
+    pre = pd.read_csv(tables / "llava_slt_pretrain_phoenix.csv")
+    assert list(pre["Variant"]) == ["llm", "main", "no_local_attention"]
+    assert (root / "results" / "figures" / "llava_slt_losses.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    stages = sorted(p.name for p in (root / "runs" / "llava_slt" / "phoenix").iterdir() if p.name.startswith("stage"))
+    assert stages == ["stage1", "stage2-main", "stage2-no_local_attention", "stage3-linear_connector", "stage3-main",
+                      "stage3-no_local_attention", "stage3-no_prompting", "stage3-sentence_features"]
+
+
+@pytest.mark.slow
+def test_rerun_skips_finished_stages(project):
+    """The keys are stable across processes: stages 1-2 as notebook 07 ran them are all skipped."""
+    from slt_nb.data.prepare import load_prepared
+    from slt_nb.llava_slt import pipeline
+    from slt_nb.llava_slt.config import ENCODER_VARIANTS, llm_config, stage1_config, stage2_config
+
+    root, _ = project
+    run_dir = root / "runs" / "llava_slt"
+    stamp = (run_dir / "phoenix" / "stage2-main" / "done.json").stat().st_mtime_ns
+    record = load_prepared(root / "data" / "manifests")[0]
+    res = pipeline.pretrain(record, run_dir=run_dir, t_max=SMALLEST["llava_t_max"], llm=llm_config(SMALLEST["llava_llm"]),
+                            stage1=stage1_config(SMALLEST["llava_stage1"]), stage2=stage2_config(SMALLEST["llava_stage2"]),
+                            variants=ENCODER_VARIANTS, seed=SMALLEST["seed"], log=lambda *a: None)
+    assert res["stage1"]["skipped"] and all(r["skipped"] for r in res["stage2"].values())
+    assert (run_dir / "phoenix" / "stage2-main" / "done.json").stat().st_mtime_ns == stamp

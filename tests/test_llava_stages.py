@@ -1,0 +1,141 @@
+"""Stage mechanics: frozen parts stay frozen, finished stages are skipped, bad configs are refused."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+import torch
+
+from slt_nb.errors import SLTInputError
+from slt_nb.llava_slt.config import (
+    ABLATIONS,
+    ENCODER_VARIANTS,
+    LLMConfig,
+    config_hash,
+    llm_config,
+    stage1_config,
+    stage2_config,
+    stage3_config,
+    to_dict,
+)
+from slt_nb.llava_slt.data import ClipSet, majority_sentence
+from slt_nb.llava_slt.encoder import HierarchicalEncoder
+from slt_nb.llava_slt.llm import build_tiny_llm
+from slt_nb.llava_slt.stage3 import build_model, load_weights, run_stage3, translate
+from slt_nb.llava_slt.train import read_done, run_stage
+
+REPO = Path(__file__).resolve().parents[1]
+TEXTS = ["morgen regen im norden .", "sonne im süden .", "wind aus west .", "morgen sonne im westen ."]
+GLOSSES = ["MORGEN REGEN NORD", "SONNE SUED", "WIND WEST", "MORGEN SONNE WEST"]
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    llm, tok = build_tiny_llm(LLMConfig(hidden=32, layers=1, heads=2, intermediate=64, vocab_size=300), TEXTS + GLOSSES, seed=0)
+    enc_cfg = stage2_config({"encoder": {"vit": {"hidden": 16, "layers": 1, "heads": 2, "patch": 8}, "frame_size": 16, "dim": 16,
+                                         "heads": 2, "local_depth": 1, "sentence_depth": 1, "coembed_dim": 8}}).encoder
+    torch.manual_seed(0)
+    frames = torch.randint(0, 256, (4, 8, 3, 16, 16), dtype=torch.uint8)
+    clips = ClipSet("phoenix", "train", [f"c{i}" for i in range(4)], TEXTS, GLOSSES, frames, torch.tensor([8, 6, 5, 8]))
+    return llm, tok, enc_cfg, clips
+
+
+def fresh(tiny, **s3):
+    llm, tok, enc_cfg, _ = tiny
+    torch.manual_seed(0)
+    import copy
+
+    return build_model(HierarchicalEncoder(enc_cfg), copy.deepcopy(llm), tok, "phoenix", stage3_config(s3)), tok
+
+
+def test_connector_dims_and_frozen_parts_stay_frozen(tiny, tmp_path):
+    model, tok = fresh(tiny, train={"epochs": 2, "batch_size": 2}, full_tune=None)
+    assert model.connector[-1].out_features == model.llm.config.hidden_size
+    before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    done = run_stage3(model, tok, tiny[3], stage3_config({"train": {"epochs": 2, "batch_size": 2}, "full_tune": None}),
+                      tmp_path / "s3", "k1")
+    assert not done["skipped"] and len(done["history"]) == 4
+    changed = {n for n, p in model.named_parameters() if not torch.equal(p, before[n])}
+    assert changed and all(n.startswith("connector.") for n in changed)  # encoder and LLM untouched
+    assert all(p.grad is None for n, p in model.named_parameters() if not n.startswith("connector."))
+    assert not any(p.requires_grad for p in model.parameters())  # everything frozen again afterwards
+    preds = translate(model, tok, tiny[3], max_new_tokens=4)
+    assert len(preds) == 4 and all(isinstance(p, str) for p in preds)
+
+    # the finished stage is skipped and its weights reloaded: same predictions without training
+    again, tok = fresh(tiny)
+    done2 = run_stage3(again, tok, tiny[3], stage3_config({"train": {"epochs": 2, "batch_size": 2}, "full_tune": None}),
+                       tmp_path / "s3", "k1")
+    assert done2["skipped"] and translate(again, tok, tiny[3], max_new_tokens=4) == preds
+
+
+def test_full_tuning_unfreezes_only_the_named_parts(tiny, tmp_path):
+    cfg = stage3_config({"train": {"epochs": 1, "batch_size": 4}, "full_tune": {"epochs": 1, "batch_size": 4, "lr": 1e-3},
+                         "full_tune_parts": ["connector", "temporal"]})
+    model, tok = fresh(tiny)
+    before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    run_stage3(model, tok, tiny[3], cfg, tmp_path / "s3ft", "k")
+    changed = {n.split(".")[0] + ("." + n.split(".")[1] if n.startswith("encoder.") else "") for n, p in model.named_parameters()
+               if not torch.equal(p, before[n])}
+    assert "connector" in {c.split(".")[0] for c in changed}
+    assert not any(c.startswith("llm") or c == "encoder.backbone" for c in changed)
+    assert any(c.startswith("encoder.") for c in changed)
+    phase_a, _ = fresh(tiny)
+    load_weights(phase_a, tmp_path / "s3ft", full_tune=False)  # phase-A weights stay available (Tab. 8 row 5)
+    assert (tmp_path / "s3ft" / "connector.safetensors").is_file() and (tmp_path / "s3ft" / "full_tune.safetensors").is_file()
+
+
+def test_run_stage_skips_by_key_and_is_atomic(tmp_path):
+    calls = []
+
+    def work(tmp: Path) -> dict:
+        calls.append(1)
+        (tmp / "w.txt").write_text(str(len(calls)))
+        return {"n": len(calls)}
+
+    stage = tmp_path / "stage"
+    assert not run_stage(stage, "a", work)["skipped"]
+    assert run_stage(stage, "a", work)["skipped"] and len(calls) == 1
+    assert not run_stage(stage, "b", work)["skipped"] and (stage / "w.txt").read_text() == "2"
+    assert run_stage(stage, "b", work, force=True)["n"] == 3
+
+    def broken(tmp: Path) -> dict:
+        (tmp / "w.txt").write_text("half")
+        raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        run_stage(stage, "c", broken)
+    assert read_done(stage)["key"] == "b" and (stage / "w.txt").read_text() == "3"  # the finished stage survives
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stage"]  # no temporary folders left behind
+
+
+def test_configs_refuse_unknown_keys_and_hash_changes():
+    with pytest.raises(SLTInputError, match="local_dept"):
+        stage2_config({"encoder": {"local_dept": 3}})
+    with pytest.raises(SLTInputError, match="epoch"):
+        stage3_config({"train": {"epoch": 3}})
+    assert stage2_config({"train": {"epochs": 3}}).train.lr == stage2_config().train.lr  # partial overrides keep the rest
+    assert config_hash(stage2_config()) != config_hash(stage2_config({"encoder": {"local_depth": 0}}))
+    assert majority_sentence(["b", "a", "a", "b", "c"]) == "b"  # ties: first seen
+
+
+def _parameters(notebook: str) -> dict:
+    """The literal values of a notebook's parameters cell."""
+    src = (REPO / "notebooks" / notebook).read_text(encoding="utf-8")
+    cell = src.split('# %% tags=["parameters"]\n', 1)[1].split("\n# %%", 1)[0]
+    return {t.id: ast.literal_eval(n.value) for n in ast.parse(cell).body if isinstance(n, ast.Assign) for t in n.targets}
+
+
+def test_notebook_defaults_are_the_package_defaults():
+    p7, p8 = _parameters("07_llava_slt_pretrain.py"), _parameters("08_llava_slt_tuning.py")
+    assert p7["llava_llm"] == to_dict(llm_config())
+    assert p7["llava_stage1"] == to_dict(stage1_config())
+    assert p7["llava_stage2"] == to_dict(stage2_config())
+    s3 = to_dict(stage3_config())
+    s3["full_tune_parts"] = list(s3["full_tune_parts"])
+    assert p8["llava_stage3"] == s3
+    assert p8["llava_ablations"] == ABLATIONS and p7["llava_encoder_variants"] == ENCODER_VARIANTS
+    assert set(ABLATIONS) == {"no_local_attention", "sentence_features", "linear_connector", "no_prompting"}
+    assert ABLATIONS["no_local_attention"]["encoder_variant"] in ENCODER_VARIANTS
