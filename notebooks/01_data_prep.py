@@ -39,7 +39,7 @@ params_hash = None  # set by the runner: hash of every notebook default + the ov
 # %%
 import pandas as pd
 
-from slt_nb.data.prepare import label_for, prepare_all
+from slt_nb.data.prepare import prepare_all
 from slt_nb.paths import project_root
 
 print("project root:", project_root())

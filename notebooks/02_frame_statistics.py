@@ -42,7 +42,6 @@ params_file = None  # set by the runner: the params file this run used
 params_hash = None  # set by the runner: hash of every notebook default + the overrides
 
 # %%
-from pathlib import Path
 
 from IPython.display import Markdown, display
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 import realfmt as rf
+
 from slt_nb.data.manifest import read_manifest
 from slt_nb.data.prepare import load_prepared, prepare_all
 from slt_nb.errors import SLTInputError
