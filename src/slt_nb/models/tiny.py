@@ -17,15 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SLTInputError
-from ..io import write_json
+from ..io import atomic_dir, write_json
 from .registry import ModelFamily, get_family
 
 BUILD_INFO = "tiny_build.json"
@@ -224,20 +221,12 @@ def build_tiny(family: str | ModelFamily, texts: Iterable[str], out_dir: str | P
     texts = list(texts)
     model, processor = make_tiny(fam, texts, seed=seed, vocab_size=vocab_size)
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
+    with atomic_dir(out_dir) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         processor.save_pretrained(tmp)
         write_json(tmp / BUILD_INFO, {"family": fam.name, "fingerprint": corpus_fingerprint(texts, fam.name, seed, vocab_size),
                                       "seed": seed, "vocab_size": len(processor.tokenizer), "params": param_counts(model),
                                       "build_version": BUILD_VERSION})
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(tmp, out_dir)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
     return out_dir
 
 

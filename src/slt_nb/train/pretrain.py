@@ -32,10 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import random
-import shutil
-import tempfile
 import time
 from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
@@ -44,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import SLTInputError
-from ..io import write_json
+from ..io import atomic_dir, write_json
 from ..models.registry import ModelFamily, get_family
 
 BASE_INFO = "base.json"
@@ -328,18 +325,10 @@ def ensure_base(family: str | ModelFamily, record: dict, *, t_max: int, spec: Ba
                                   "skipped": None if clips else "no synthetic corpus settings (real data) or reps/epochs 0"},
                        "language": {"sentences": len(texts), "loss_per_50_steps": text_losses}},
             "seconds": {"render": round(t_render, 1), "vision": round(t2 - t1, 1), "language": round(t3 - t2, 1)}}
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=root))
-    try:
+    with atomic_dir(out) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         processor.save_pretrained(tmp)
         write_json(tmp / BASE_INFO, info)
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
     return out
 
 
