@@ -76,11 +76,8 @@ params_hash = None  # set by the runner: hash of every notebook default + the ov
 
 # %%
 import pandas as pd
-import torch
 from IPython.display import Markdown, display
 
-from slt_nb.data.prepare import load_prepared
-from slt_nb.errors import SLTInputError
 from slt_nb.llava_slt import paper_numbers, pipeline, report
 from slt_nb.llava_slt.config import PAPER, stage3_config
 from slt_nb.llava_slt.data import majority_sentence
@@ -89,12 +86,7 @@ from slt_nb.report import figures
 from slt_nb.report.paper_numbers import DATASET_LABELS
 from slt_nb.report.tables import TableMeta, write_table
 
-if llava_cpu_threads and not torch.cuda.is_available():
-    torch.set_num_threads(llava_cpu_threads)
-records = {r["name"]: r for r in load_prepared(manifest_dir)}
-missing = [d for d in llava_datasets if d not in records]
-if missing:
-    raise SLTInputError(f"llava_datasets {missing} were not prepared by 01_data_prep", hint=f"prepared: {sorted(records)}")
+records = pipeline.prepared_records(manifest_dir, llava_datasets, cpu_threads=llava_cpu_threads)
 s3 = stage3_config(llava_stage3)
 tables_dir, figures_dir = resolve(results_dir) / "tables", resolve(results_dir) / "figures"
 provenance = dict(params_file=params_file, params_hash=params_hash, notebook="08_llava_slt_tuning")

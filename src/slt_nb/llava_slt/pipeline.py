@@ -44,6 +44,22 @@ def _num(x) -> str:
     return "n/a" if x is None else f"{x:.3f}"
 
 
+def prepared_records(manifest_dir, datasets, *, cpu_threads: int | None = None) -> dict[str, dict]:
+    """The 01_data_prep records of ``datasets`` by name (a clear error for any not prepared);
+    sets the CPU thread count first when given and no GPU is used."""
+    import torch
+
+    from ..data.prepare import load_prepared
+
+    if cpu_threads and not torch.cuda.is_available():
+        torch.set_num_threads(cpu_threads)
+    records = {r["name"]: r for r in load_prepared(manifest_dir)}
+    missing = [d for d in datasets if d not in records]
+    if missing:
+        raise SLTInputError(f"llava_datasets {missing} were not prepared by 01_data_prep", hint=f"prepared: {sorted(records)}")
+    return records
+
+
 def dataset_dir(run_dir, dataset: str) -> Path:
     return resolve(run_dir) / dataset
 
