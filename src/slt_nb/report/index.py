@@ -32,11 +32,11 @@ def write_index(results_dir: str | Path, *, params_file: str | None, params_hash
     results_dir = Path(results_dir)
     lines = [HEADER, f"- Params file: `{params_file or 'notebook defaults'}`", f"- Params hash: `{params_hash}`", f"- slt-nb version: `{__version__}`", ""]
 
-    tables = sorted((results_dir / "tables").glob("*.meta.json"), key=_natural)
-    if tables:
+    metas = [(json.loads(p.read_text(encoding="utf-8")), p) for p in (results_dir / "tables").glob("*.meta.json")]
+    metas.sort(key=lambda mp: (mp[0].get("notebook") or "", _natural(mp[1])))  # notebook order, then table2 < table10
+    if metas:
         lines += ["## Tables", ""]
-        for meta_path in tables:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        for meta, meta_path in metas:
             md = meta_path.with_name(f"{meta['name']}.md")
             lines += [f"### {meta['caption']}", ""]
             lines += [f"Files: `tables/{meta['name']}.csv` · `.md` · `.tex` — from notebook `{meta.get('notebook') or '?'}`", ""]
