@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from .errors import SLTInputError
+
 
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
@@ -67,3 +69,20 @@ def write_json(path: str | Path, obj) -> Path:
 def write_jsonl(path: str | Path, rows: Iterable[dict]) -> Path:
     lines = [json.dumps(r, ensure_ascii=False, sort_keys=True) for r in rows]
     return write_text(path, "".join(line + "\n" for line in lines))
+
+
+def iter_json_objects(lines: Iterable[str], file) -> Iterator[tuple[int, dict]]:
+    """(1-based line number, object) for each non-blank line of a JSONL stream.
+
+    A line that is not JSON, or not a JSON object, is an :class:`SLTInputError` naming the file and line.
+    """
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise SLTInputError(f"not valid JSON ({exc.msg}, column {exc.colno})", file=file, line=lineno) from None
+        if not isinstance(rec, dict):
+            raise SLTInputError(f"expected a JSON object, got {type(rec).__name__}", file=file, line=lineno)
+        yield lineno, rec

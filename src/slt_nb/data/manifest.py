@@ -7,13 +7,12 @@ in-memory state of the notebook that wrote them.
 
 from __future__ import annotations
 
-import json
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Iterable
 
 from ..errors import SLTInputError
-from ..io import write_jsonl
+from ..io import iter_json_objects, write_jsonl
 
 SPLITS = ("train", "dev", "test")
 SOURCE_KINDS = ("video", "frames")
@@ -126,15 +125,7 @@ def read_manifest(path: str | Path) -> list[Sample]:
         raise SLTInputError("manifest not found", file=path, hint="run notebook 01_data_prep (or `slt-nb reproduce --only 01_data_prep`) first")
     samples = []
     with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise SLTInputError(f"not valid JSON ({exc.msg})", file=path, line=lineno) from None
-            if not isinstance(rec, dict):
-                raise SLTInputError("expected a JSON object", file=path, line=lineno)
+        for lineno, rec in iter_json_objects(fh, path):
             missing = _REQUIRED - rec.keys()
             if missing:
                 raise SLTInputError(f"missing fields {sorted(missing)}", file=path, line=lineno, sample=rec.get("id"))

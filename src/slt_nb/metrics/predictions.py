@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SLTInputError
+from ..io import iter_json_objects
 
 REQUIRED = ("id", "reference", "prediction")
 OPTIONAL = ("dataset", "split", "model", "params_hash")
@@ -42,15 +43,7 @@ class Prediction:
 def _parse(lines: Iterable[str], file) -> list[Prediction]:
     out: list[Prediction] = []
     seen: dict[str, int] = {}
-    for lineno, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise SLTInputError(f"not valid JSON ({exc.msg}, column {exc.colno})", file=file, line=lineno) from None
-        if not isinstance(rec, dict):
-            raise SLTInputError(f"expected a JSON object, got {type(rec).__name__}", file=file, line=lineno)
+    for lineno, rec in iter_json_objects(lines, file):
         sid = rec.get("id")
         missing = [k for k in REQUIRED if k not in rec]
         if missing:
