@@ -39,3 +39,24 @@ def ramp_folder(tmp_path):
 @pytest.fixture
 def ramp_video(tmp_path):
     return write_mp4(tmp_path / "clip.mp4", ramp_frames(40))
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def make_project(root: Path, params: dict | None = None, notebooks: tuple[str, ...] | None = None, file: str = "params/test.yaml") -> str | None:
+    """A temporary project for executing notebooks: a copy of notebooks/ (or the named ones) and,
+    given ``params``, the YAML ``file``. Returns that params path (relative to ``root``) or None."""
+    import shutil
+
+    import yaml
+
+    (root / "notebooks").mkdir(parents=True, exist_ok=True)
+    for nb in (REPO / "notebooks").glob("[0-9][0-9]_*.py"):
+        if notebooks is None or nb.stem in notebooks:
+            shutil.copy(nb, root / "notebooks")
+    if params is None:
+        return None
+    (root / file).parent.mkdir(parents=True, exist_ok=True)
+    (root / file).write_text(yaml.safe_dump(params))
+    return file

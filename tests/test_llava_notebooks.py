@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
+from conftest import make_project
 
 from slt_nb.runner import reproduce
 
@@ -31,12 +30,7 @@ NOTEBOOKS = ("01_data_prep", "07_llava_slt_pretrain", "08_llava_slt_tuning")
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     root = tmp_path_factory.mktemp("llava_project")
-    (root / "notebooks").mkdir()
-    for nb in NOTEBOOKS:
-        shutil.copy(REPO / "notebooks" / f"{nb}.py", root / "notebooks")
-    (root / "params").mkdir()
-    (root / "params" / "smallest.yaml").write_text(yaml.safe_dump(SMALLEST))
-    runtimes = reproduce("params/smallest.yaml", root=root)
+    runtimes = reproduce(make_project(root, SMALLEST, NOTEBOOKS, file="params/smallest.yaml"), root=root)
     return root, runtimes
 
 
@@ -68,7 +62,12 @@ def test_rerun_skips_finished_stages(project):
     """The keys are stable across processes: stages 1-2 as notebook 07 ran them are all skipped."""
     from slt_nb.data.prepare import load_prepared
     from slt_nb.llava_slt import pipeline
-    from slt_nb.llava_slt.config import ENCODER_VARIANTS, llm_config, stage1_config, stage2_config
+    from slt_nb.llava_slt.config import (
+        ENCODER_VARIANTS,
+        llm_config,
+        stage1_config,
+        stage2_config,
+    )
 
     root, _ = project
     run_dir = root / "runs" / "llava_slt"

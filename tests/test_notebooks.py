@@ -6,12 +6,11 @@ The notebooks run in a temporary project (a copy of notebooks/) so the repositor
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
+from conftest import make_project
 
 from slt_nb.errors import SLTInputError
 from slt_nb.runner import reproduce
@@ -42,10 +41,7 @@ TINY = {
 @pytest.fixture(scope="module")
 def tiny_project(tmp_path_factory):
     root = tmp_path_factory.mktemp("project")
-    shutil.copytree(REPO / "notebooks", root / "notebooks")
-    (root / "params").mkdir()
-    (root / "params" / "tiny.yaml").write_text(yaml.safe_dump(TINY))
-    runtimes = reproduce("params/tiny.yaml", root=root)
+    runtimes = reproduce(make_project(root, TINY, file="params/tiny.yaml"), root=root)
     return root, runtimes
 
 
@@ -94,13 +90,13 @@ def test_same_params_same_tables(tiny_project):
 
 
 def test_unknown_parameter_is_refused(tmp_path):
-    shutil.copytree(REPO / "notebooks", tmp_path / "notebooks")
+    make_project(tmp_path)
     (tmp_path / "bad.yaml").write_text("t_maxx: 3\n")
     with pytest.raises(SLTInputError, match="t_maxx"):
         reproduce("bad.yaml", root=tmp_path)
 
 
 def test_unknown_notebook_is_refused(tmp_path):
-    shutil.copytree(REPO / "notebooks", tmp_path / "notebooks")
+    make_project(tmp_path)
     with pytest.raises(SLTInputError, match="unknown notebook"):
         reproduce(None, only=["99_nothing"], root=tmp_path)

@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
+from conftest import make_project
 from test_report_metrics import EN_REFS, REFS, write_fixture_predictions
 
 from slt_nb.data.manifest import Sample, manifest_path, write_manifest
@@ -41,12 +40,10 @@ def write_manifests(root: Path) -> None:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     root = tmp_path_factory.mktemp("metrics_project")
-    shutil.copytree(REPO / "notebooks", root / "notebooks")
+    params = make_project(root, {"n_boot": 200}, file="params/tiny.yaml")
     write_manifests(root)
     write_fixture_predictions(root / "results" / "predictions")
-    (root / "params").mkdir()
-    (root / "params" / "tiny.yaml").write_text(yaml.safe_dump({"n_boot": 200}))
-    runtimes = reproduce("params/tiny.yaml", only=NOTEBOOKS, root=root)
+    runtimes = reproduce(params, only=NOTEBOOKS, root=root)
     return root, runtimes
 
 
@@ -101,6 +98,6 @@ def test_06_writes_examples_noun_phrases_frequencies_and_bias_plot(project):
 
 
 def test_05_without_predictions_says_run_03_first(tmp_path):
-    shutil.copytree(REPO / "notebooks", tmp_path / "notebooks")
+    make_project(tmp_path)
     with pytest.raises(SLTInputError, match="run 03_finetune first"):
         reproduce(None, only=["05_metrics"], root=tmp_path)
