@@ -5,18 +5,22 @@
 SHELL := /bin/bash
 VENV ?= .venv
 PARAMS ?= params/default.yaml
+JOBS ?= 2  # notebooks run at once (each after the notebooks it reads from); the default machine has 2 cores
 PY := $(VENV)/bin/python
 
-.PHONY: env reproduce test lab clean-data
+.PHONY: env reproduce test lab clean-data bench
 
 env:
 	@VENV=$(VENV) bash tools/ensure-env.sh
 
 reproduce: env
-	$(PY) -m slt_nb reproduce --params $(PARAMS)
+	$(PY) -m slt_nb reproduce --params $(PARAMS) --jobs $(JOBS)
 
 test: env
 	$(PY) -m pytest -q
+
+bench: env  ## the CPU benchmarks (data path, training step, generation, pipeline, compute budget) -> results/benchmarks/
+	$(PY) benchmarks/run_all.py
 
 lab: env  ## JupyterLab on the notebooks (jupytext opens the .py files as notebooks)
 	$(VENV)/bin/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root,)

@@ -9,6 +9,8 @@
 #     display_name: Python 3
 #     language: python
 #     name: python3
+#   slt_nb:
+#     after: [01_data_prep]  # the notebooks whose outputs this one reads (slt-nb reproduce --jobs)
 # ---
 
 # %% [markdown]
@@ -75,6 +77,7 @@ ft_cache_examples = True  # keep encoded clips in RAM across epochs (tiny models
 ft_base_pretraining = {}  # model "tiny" only: overrides of the base stage's sizes (slt_nb.train.pretrain.BaseSpec: reps 8, vision_epochs 8, text_steps 300, ...)
 shuffled_video_control = True  # also decode each test clip with another clip's video (how much of the score comes from the video; beyond the paper)
 ft_cpu_threads = 1  # torch threads when no GPU (the default shares a 2-core machine; 1 was fastest there); None: torch's choice
+ft_jobs = 2  # runs trained at once, each in a worker process with ft_cpu_threads threads (or one GPU); 1: one after the other in this kernel
 ft_force = False  # retrain runs that already finished with the same configuration
 params_file = None  # set by the runner: the params file this run used
 params_hash = None  # set by the runner: hash of every notebook default + the overrides
@@ -96,7 +99,9 @@ from slt_nb.report import figures, paper_metrics
 from slt_nb.report.tables import TableMeta, write_table
 from slt_nb.train import table3 as t3mod
 from slt_nb.train.baseline import write_baseline
-from slt_nb.train.run import plan_runs, predict_run, train_run
+from slt_nb.train.parallel import train_many
+from slt_nb.train.predict import predict_run
+from slt_nb.train.run import plan_runs
 
 if ft_cpu_threads and not torch.cuda.is_available():
     torch.set_num_threads(ft_cpu_threads)
@@ -143,9 +148,11 @@ pd.DataFrame([{"family": c.family, "model": c.model, "dataset": c.dataset, "t_ma
 
 # %% [markdown]
 # ## Train (or resume, or reuse) every run
+# `ft_jobs` runs at a time, each in a worker process (logs in `runs/logs/<family>.<dataset>.log`).
 
 # %%
-results = [train_run(c, force=ft_force) for c in configs]
+results = list(train_many({f"{c.family}.{c.dataset}": c for c in configs}, jobs=ft_jobs, force=ft_force, threads=ft_cpu_threads or 1,
+                          log_dir=resolve(ft_runs_dir) / "logs", desc="fine-tuning runs").values())
 runs = pd.DataFrame([{"model": r.model_name, "dataset": r.config.dataset, "status": r.status, "seconds": round(r.seconds, 1),
                       "run folder": str(r.run_dir.relative_to(resolve(ft_runs_dir).parent)) if r.run_dir.is_relative_to(resolve(ft_runs_dir).parent) else str(r.run_dir),
                       "base model": os.path.basename(r.base_model)} for r in results])

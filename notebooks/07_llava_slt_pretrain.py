@@ -9,6 +9,8 @@
 #     display_name: Python 3
 #     language: python
 #     name: python3
+#   slt_nb:
+#     after: [01_data_prep]  # the notebooks whose outputs this one reads (slt-nb reproduce --jobs)
 # ---
 
 # %% [markdown]

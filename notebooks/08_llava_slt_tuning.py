@@ -9,6 +9,8 @@
 #     display_name: Python 3
 #     language: python
 #     name: python3
+#   slt_nb:
+#     after: [03_finetune, 07_llava_slt_pretrain]  # the notebooks whose outputs this one reads (slt-nb reproduce --jobs)
 # ---
 
 # %% [markdown]

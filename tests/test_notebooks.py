@@ -26,6 +26,10 @@ TINY = {
     # 03_finetune at its smallest (the pipeline, not the learning, is under test here)
     "ft_epochs": 1,
     "ft_base_pretraining": {"reps": 1, "vision_epochs": 1, "text_steps": 20},
+    # 04_ablations: three Table 8 cells (incl. the two-stage one) and two frame budgets, one epoch
+    "abl_epochs": 1,
+    "abl_cells": [["256M", "full"], ["500M", "vision_then_lm"], ["2.2B", "lora_lm"]],
+    "abl_frame_budgets": [16, 32],
     # 07/08 LLaVA-SLT at their smallest (same sizes as tests/test_llava_notebooks.py)
     "llava_t_max": 8,
     "llava_cpu_threads": 1,
@@ -41,7 +45,7 @@ TINY = {
 @pytest.fixture(scope="module")
 def tiny_project(tmp_path_factory):
     root = tmp_path_factory.mktemp("project")
-    runtimes = reproduce(make_project(root, TINY, file="params/tiny.yaml"), root=root)
+    runtimes = reproduce(make_project(root, TINY, file="params/tiny.yaml"), root=root, jobs=2)  # two at a time, each after its inputs
     return root, runtimes
 
 
@@ -79,6 +83,17 @@ def test_notebooks_write_tables_figures_and_index(tiny_project):
         assert any("injected-parameters" in c.get("metadata", {}).get("tags", []) for c in executed["cells"])
     index = (root / "results" / "README.md").read_text()
     assert "Table 2" in index and "Table 6" in index and "figures/clip_lengths.png" in index
+
+    # 04: Tables 8-9 in the paper's layout; Table 9's 16-frame cell is 03's Qwen2.5-VL run, not a new one
+    t8 = pd.read_csv(root / "results" / "tables" / "table8_strategies.csv")
+    assert list(t8["Model Size"]) == ["256M", "500M", "2.2B"] and list(t8["Fine-tuning Strategy"]) == ["Full", "Vision then LM", "LoRA for LM"]
+    assert t8["Trainable params"].tolist()[0] == t8["Total params"].tolist()[0]  # full fine-tuning trains everything
+    t9 = pd.read_csv(root / "results" / "tables" / "table9_frame_budget.csv")
+    assert list(t9["Max Frames"]) == [16, 32]
+    qwen_runs = sorted(p.name for p in (root / "runs").glob("qwen2_5_vl.phoenix.*"))
+    assert len(qwen_runs) == 2  # 03's (16 frames, reused by Table 9) and Table 9's 32 frames
+    assert len(list((root / "results" / "ablations" / "predictions").glob("*.test.jsonl"))) == 5
+    assert (root / "results" / "figures" / "ablations_bleu4.png").is_file()
 
 
 @pytest.mark.slow

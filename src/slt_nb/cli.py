@@ -76,9 +76,17 @@ def cmd_translate(args) -> int:
 
 
 def cmd_reproduce(args) -> int:
+    import yaml
+
     from .runner import reproduce
 
-    runtimes = reproduce(args.params, args.only)
+    sets = {}
+    for item in args.set or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise SLTInputError(f"--set expects KEY=VALUE, got {item!r}", hint="e.g. --set 'abl_only=[table8-500M-lm_only]'")
+        sets[key.strip()] = yaml.safe_load(value)
+    runtimes = reproduce(args.params, args.only, jobs=args.jobs, set_params=sets)
     for name, secs in runtimes.items():
         print(f"{name}: {secs:.1f} s")
     return 0
@@ -132,6 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("reproduce", help="execute the notebooks headlessly with papermill and rebuild results/")
     s.add_argument("--params", default=None, help="YAML params file (e.g. params/default.yaml)")
     s.add_argument("--only", nargs="+", default=None, metavar="NOTEBOOK", help="run only these notebooks (e.g. 01_data_prep or data_prep)")
+    s.add_argument("--jobs", type=_positive_int, default=1, help="notebooks run at once, each after the notebooks it reads from (default 1)")
+    s.add_argument("--set", action="append", metavar="KEY=VALUE", help="override one parameter (YAML value) on top of --params; repeatable")
     s.set_defaults(func=cmd_reproduce)
     return p
 

@@ -34,6 +34,23 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 
 
 @contextmanager
+def file_lock(path: str | Path) -> Iterator[None]:
+    """An exclusive advisory lock on ``path`` (created if missing), held for the ``with`` block; blocks
+    until free. Serialises processes that would build the same thing (a training run, a base model),
+    e.g. two notebooks or two batch jobs sharing ``runs/``. POSIX ``flock``; released if the process dies."""
+    import fcntl
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+@contextmanager
 def atomic_dir(path: str | Path) -> Iterator[Path]:
     """Yield a temporary folder beside ``path``; on success it replaces ``path`` whole (a checkpoint
     folder is either the old one or the complete new one)."""

@@ -37,7 +37,7 @@ class TinySpec:
     tokenizer_class: str  # the class a real checkpoint's tokenizer loads as (or a generic fast one)
     tokenizer_kwargs: dict
     boilerplate: Callable[[], tuple[str, ...]]  # text the processor/template inserts: trained into the BPE merges
-    make_config: Callable  # (tokenizer) -> PretrainedConfig
+    make_config: Callable  # (tokenizer, sizes) -> PretrainedConfig
     make_processor: Callable  # (tokenizer) -> processor
 
 
@@ -52,16 +52,48 @@ TINY_SIZES = {
     "qwen_mrope_section": [2, 3, 3],  # (t, h, w) rotary split, sums to head_dim/2 = 8 (3B: [16, 24, 24] = 64)
 }
 
+# ---- three tiny sizes of the same architecture (Table 8's 256M / 500M / 2.2B on the embedded default) ----
+# Overrides of TINY_SIZES; head_dim stays 16 in the text model (Qwen's M-RoPE split) and the frame /
+# patch / merge sizes stay as they are, so all three share one processor and tokens per frame.
+TINY_SCALES: dict[str, dict] = {
+    "tiny": {},  # the default tiny model (stands for the paper's main SmolVLM2-2.2B / Qwen2.5-VL-3B)
+    "tiny-s": {  # smaller (stands for SmolVLM2-500M in Table 8)
+        "text": dict(hidden_size=48, intermediate_size=96, num_hidden_layers=2, num_attention_heads=3, num_key_value_heads=1),
+        "smolvlm_vision": dict(hidden_size=24, intermediate_size=48, num_hidden_layers=2, num_attention_heads=2),
+        "qwen_vision": dict(depth=2, hidden_size=24, intermediate_size=48, num_heads=2, fullatt_block_indexes=[1]),
+    },
+    "tiny-xs": {  # smallest (stands for SmolVLM2-256M in Table 8)
+        "text": dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=1),
+        "smolvlm_vision": dict(hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=1),
+        "qwen_vision": dict(depth=1, hidden_size=16, intermediate_size=32, num_heads=1, fullatt_block_indexes=[0]),
+    },
+}
 
-def _smolvlm_config(tok):
+
+def is_tiny(model: str) -> bool:
+    """Whether a ``model`` parameter names one of the offline tiny sizes (:data:`TINY_SCALES`)."""
+    return str(model) in TINY_SCALES
+
+
+def tiny_sizes(size: str = "tiny") -> dict:
+    """:data:`TINY_SIZES` with the overrides of ``size``; an unknown size names the known ones."""
+    if size not in TINY_SCALES:
+        raise SLTInputError(f"unknown tiny model size {size!r}", hint=f"expected one of {sorted(TINY_SCALES)}")
+    out = json.loads(json.dumps(TINY_SIZES))
+    for key, over in TINY_SCALES[size].items():
+        out[key].update(over)
+    return out
+
+
+def _smolvlm_config(tok, sizes: dict = TINY_SIZES):
     from transformers import LlamaConfig, SmolVLMConfig
     from transformers.models.smolvlm.configuration_smolvlm import SmolVLMVisionConfig
 
     ids = tok.convert_tokens_to_ids
     text = LlamaConfig(vocab_size=len(tok), max_position_embeddings=8192, rms_norm_eps=1e-5, tie_word_embeddings=False,
-                       pad_token_id=tok.pad_token_id, bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, **TINY_SIZES["text"])
-    vision = SmolVLMVisionConfig(**TINY_SIZES["smolvlm_vision"])
-    return SmolVLMConfig(vision_config=vision.to_dict(), text_config=text.to_dict(), scale_factor=TINY_SIZES["smolvlm_scale_factor"],
+                       pad_token_id=tok.pad_token_id, bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, **sizes["text"])
+    vision = SmolVLMVisionConfig(**sizes["smolvlm_vision"])
+    return SmolVLMConfig(vision_config=vision.to_dict(), text_config=text.to_dict(), scale_factor=sizes["smolvlm_scale_factor"],
                          image_token_id=ids("<image>"), pad_token_id=tok.pad_token_id, tie_word_embeddings=False)
 
 
@@ -83,15 +115,15 @@ def _smolvlm_processor(tok):
                             chat_template=get_family("smolvlm").chat_template)
 
 
-def _qwen_config(tok):
+def _qwen_config(tok, sizes: dict = TINY_SIZES):
     from transformers import Qwen2_5_VLConfig
 
     ids = tok.convert_tokens_to_ids
-    t = TINY_SIZES["text"]
+    t = sizes["text"]
     text = dict(vocab_size=len(tok), max_position_embeddings=32768, rope_theta=1e6, tie_word_embeddings=True,
-                rope_scaling={"type": "mrope", "mrope_section": TINY_SIZES["qwen_mrope_section"]},
+                rope_scaling={"type": "mrope", "mrope_section": sizes["qwen_mrope_section"]},
                 bos_token_id=ids("<|endoftext|>"), eos_token_id=ids("<|im_end|>"), pad_token_id=ids("<|endoftext|>"), **t)
-    vision = dict(in_channels=3, out_hidden_size=t["hidden_size"], **TINY_SIZES["qwen_vision"])
+    vision = dict(in_channels=3, out_hidden_size=t["hidden_size"], **sizes["qwen_vision"])
     return Qwen2_5_VLConfig(text_config=text, vision_config=vision, image_token_id=ids("<|image_pad|>"), video_token_id=ids("<|video_pad|>"),
                             vision_start_token_id=ids("<|vision_start|>"), vision_end_token_id=ids("<|vision_end|>"), tie_word_embeddings=True)
 
@@ -169,8 +201,11 @@ def train_tokenizer(texts: Iterable[str], family: str, *, vocab_size: int = 1024
     return cls(tokenizer_object=bpe, model_input_names=["input_ids", "attention_mask"], **spec.tokenizer_kwargs)
 
 
-def corpus_fingerprint(texts: Iterable[str], family: str, seed: int, vocab_size: int) -> str:
-    h = hashlib.sha256(json.dumps([BUILD_VERSION, family, seed, vocab_size, TINY_SIZES, get_family(family).chat_template]).encode())
+def corpus_fingerprint(texts: Iterable[str], family: str, seed: int, vocab_size: int, size: str = "tiny") -> str:
+    ident = [BUILD_VERSION, family, seed, vocab_size, TINY_SIZES, get_family(family).chat_template]
+    if size != "tiny":  # the default size keeps the fingerprint it had before sizes existed (cached builds stay valid)
+        ident += [size, tiny_sizes(size)]
+    h = hashlib.sha256(json.dumps(ident).encode())
     for t in texts:
         h.update(t.encode("utf-8") + b"\n")
     return h.hexdigest()[:16]
@@ -194,24 +229,27 @@ def _family_of_model(model) -> str:
     raise SLTInputError(f"{name} is not a model of a known family")
 
 
-def make_tiny(family: str | ModelFamily, texts: Iterable[str], *, seed: int = 0, vocab_size: int = 1024):
-    """(model, processor) of the tiny ``family`` member, in memory, randomly initialised with ``seed``."""
+def make_tiny(family: str | ModelFamily, texts: Iterable[str], *, seed: int = 0, vocab_size: int = 1024, size: str = "tiny"):
+    """(model, processor) of the tiny ``family`` member of ``size`` (:data:`TINY_SCALES`), in memory,
+    randomly initialised with ``seed``."""
     import torch
 
     fam = get_family(family)
     spec = TINY[fam.name]
+    sizes = tiny_sizes(size)
     tok = train_tokenizer(texts, fam.name, vocab_size=vocab_size)
     processor = spec.make_processor(tok)
     model_cls, _ = fam.resolve_classes()
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = model_cls(spec.make_config(tok)).eval()
+        model = model_cls(spec.make_config(tok, sizes)).eval()
     model.generation_config.eos_token_id = tok.convert_tokens_to_ids(fam.end_of_turn)  # stop at the end of the turn
     model.generation_config.pad_token_id = tok.pad_token_id
     return model, processor
 
 
-def build_tiny(family: str | ModelFamily, texts: Iterable[str], out_dir: str | Path, *, seed: int = 0, vocab_size: int = 1024) -> Path:
+def build_tiny(family: str | ModelFamily, texts: Iterable[str], out_dir: str | Path, *, seed: int = 0, vocab_size: int = 1024,
+               size: str = "tiny") -> Path:
     """Build the tiny model + processor of ``family`` and save them into ``out_dir`` (replaced atomically).
 
     Deterministic for the same texts, seed and vocab size. Writes ``tiny_build.json`` (fingerprint,
@@ -219,18 +257,19 @@ def build_tiny(family: str | ModelFamily, texts: Iterable[str], out_dir: str | P
     """
     fam = get_family(family)
     texts = list(texts)
-    model, processor = make_tiny(fam, texts, seed=seed, vocab_size=vocab_size)
+    model, processor = make_tiny(fam, texts, seed=seed, vocab_size=vocab_size, size=size)
     out_dir = Path(out_dir)
     with atomic_dir(out_dir) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         processor.save_pretrained(tmp)
-        write_json(tmp / BUILD_INFO, {"family": fam.name, "fingerprint": corpus_fingerprint(texts, fam.name, seed, vocab_size),
-                                      "seed": seed, "vocab_size": len(processor.tokenizer), "params": param_counts(model),
+        write_json(tmp / BUILD_INFO, {"family": fam.name, "fingerprint": corpus_fingerprint(texts, fam.name, seed, vocab_size, size),
+                                      "size": size, "seed": seed, "vocab_size": len(processor.tokenizer), "params": param_counts(model),
                                       "build_version": BUILD_VERSION})
     return out_dir
 
 
-def ensure_tiny(family: str | ModelFamily, texts: Iterable[str], out_dir: str | Path, *, seed: int = 0, vocab_size: int = 1024) -> Path:
+def ensure_tiny(family: str | ModelFamily, texts: Iterable[str], out_dir: str | Path, *, seed: int = 0, vocab_size: int = 1024,
+                size: str = "tiny") -> Path:
     """``out_dir`` if it already holds this exact tiny build (same fingerprint), else :func:`build_tiny`."""
     fam = get_family(family)
     texts = list(texts)
@@ -240,6 +279,6 @@ def ensure_tiny(family: str | ModelFamily, texts: Iterable[str], out_dir: str | 
             rec = json.loads(info.read_text(encoding="utf-8"))
         except json.JSONDecodeError:
             rec = {}
-        if rec.get("fingerprint") == corpus_fingerprint(texts, fam.name, seed, vocab_size):
+        if rec.get("fingerprint") == corpus_fingerprint(texts, fam.name, seed, vocab_size, size):
             return Path(out_dir)
-    return build_tiny(fam, texts, out_dir, seed=seed, vocab_size=vocab_size)
+    return build_tiny(fam, texts, out_dir, seed=seed, vocab_size=vocab_size, size=size)

@@ -79,6 +79,11 @@ def read_run_info(checkpoint_dir: str | Path) -> tuple[Path, dict, Path]:
     missing = [k for k in ("family", "base_model") if not info.get(k)]
     if missing:
         raise SLTInputError(f"{RUN_INFO} lacks {missing}", file=info_path, hint="the training runner records the family and base model there")
+    if info.get("weights") == "full_model":  # a strategy that trains the model's own weights (Table 8): a whole checkpoint
+        folder = ckpt if ckpt != run_dir else run_dir / str(info.get("adapter") or "adapter")
+        if not (folder / "model.safetensors").is_file() and not (folder / "model.safetensors.index.json").is_file():
+            raise SLTInputError("missing model weights (model.safetensors) of a full fine-tuning run", file=folder, hint=TRAIN_FIRST)
+        return run_dir, info, folder
     return run_dir, info, _find_adapter(ckpt, run_dir, info)
 
 
@@ -205,7 +210,9 @@ def load_for_inference(checkpoint_dir: str | Path, *, device: str | None = None,
     The base model (``run.json``'s ``base_model``: hub id or local folder) loads through
     :func:`~slt_nb.models.load.load_model_and_processor` (``trust_remote_code=False``), the
     adapter through ``PeftModel.from_pretrained`` (safetensors only), and with ``merge`` (default)
-    the LoRA weights and the trained connector are merged into a plain transformers model.
+    the LoRA weights and the trained connector are merged into a plain transformers model. A run
+    whose strategy trains the model's own weights (``run.json`` ``"weights": "full_model"``) saved a
+    whole checkpoint instead, loaded the same way as a base model.
     The processor is the one saved beside the adapter (else beside ``run.json``, else the base
     model's). ``device``: default CUDA if available; ``dtype``: default bfloat16 on CUDA
     (Sec 4.3), float32 on CPU. Eval mode.
@@ -216,7 +223,8 @@ def load_for_inference(checkpoint_dir: str | Path, *, device: str | None = None,
 
     run_dir, info, adapter_dir = read_run_info(checkpoint_dir)
     fam = get_family(info["family"])
-    base = _resolve_base(str(info["base_model"]), run_dir)
+    full = info.get("weights") == "full_model"
+    base = str(adapter_dir) if full else _resolve_base(str(info["base_model"]), run_dir)
     _check_model_type(fam, base)
     device = device or default_device()
     if dtype is None:
@@ -231,9 +239,10 @@ def load_for_inference(checkpoint_dir: str | Path, *, device: str | None = None,
             raise SLTInputError(f"cannot load the {fam.name} processor ({str(exc).splitlines()[0][:200]})", file=proc_dir,
                                 hint="save the base model's processor beside the adapter") from None
     check_processor_fits(model, processor, fam, where=proc_dir or base)
-    model = _load_adapter(model, adapter_dir)
-    if merge:
-        model = model.merge_and_unload()
+    if not full:
+        model = _load_adapter(model, adapter_dir)
+        if merge:
+            model = model.merge_and_unload()
     model = model.to(device).eval()
     return model, processor, fam
 

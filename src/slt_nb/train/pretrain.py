@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import SLTInputError
-from ..io import atomic_dir, write_json
+from ..io import atomic_dir, file_lock, write_json
 from ..models.registry import ModelFamily, get_family
 
 BASE_INFO = "base.json"
@@ -146,12 +146,15 @@ def texts_fingerprint(texts) -> str:
     return h.hexdigest()[:16]
 
 
-def base_key(family: str | ModelFamily, dataset: str, texts: list[str], setup: SynthSetup | None, spec: BaseSpec, *, t_max: int, seed: int) -> dict:
-    """Everything the base depends on (hashed into its folder name)."""
-    from ..models.tiny import BUILD_VERSION, TINY_SIZES
+def base_key(family: str | ModelFamily, dataset: str, texts: list[str], setup: SynthSetup | None, spec: BaseSpec, *, t_max: int, seed: int,
+             size: str = "tiny") -> dict:
+    """Everything the base depends on (hashed into its folder name). The default size adds no key,
+    so bases cached before the sizes existed stay valid."""
+    from ..models.tiny import BUILD_VERSION, TINY_SIZES, tiny_sizes
 
     fam = get_family(family)
-    return {"version": BASE_VERSION, "tiny_build": BUILD_VERSION, "tiny_sizes": TINY_SIZES, "family": fam.name, "dataset": dataset,
+    extra = {} if size == "tiny" else {"size": size, "sizes": tiny_sizes(size)}
+    return {**extra, "version": BASE_VERSION, "tiny_build": BUILD_VERSION, "tiny_sizes": TINY_SIZES, "family": fam.name, "dataset": dataset,
             "texts": texts_fingerprint(texts), "synth": asdict(setup) if setup else None, "spec": asdict(spec), "t_max": int(t_max),
             "seed": int(seed), "chat_template": hashlib.sha256(fam.chat_template.encode()).hexdigest()[:12]}
 
@@ -279,15 +282,13 @@ def train_text(model, processor, family: ModelFamily, texts: list[str], prompt: 
 
 
 def ensure_base(family: str | ModelFamily, record: dict, *, t_max: int, spec: BaseSpec | dict | None = None, seed: int = 0,
-                runs_dir: str | Path = "runs", prompt: str | None = None, force: bool = False, progress: bool = True) -> Path:
-    """The pretrained tiny base of ``family`` for the prepared dataset ``record``: cached in
-    ``<runs_dir>/base/<hash>/`` (built when missing or when ``force``)."""
-    import torch
-
+                runs_dir: str | Path = "runs", prompt: str | None = None, force: bool = False, progress: bool = True, size: str = "tiny",
+                build: bool = True) -> Path | None:
+    """The pretrained tiny base of ``family`` (tiny size ``size``) for the prepared dataset ``record``:
+    cached in ``<runs_dir>/base/<family>[-<size>].<dataset>.<hash>/`` (built when missing or when ``force``;
+    with ``build=False`` a missing base is None)."""
     from ..data.prepare import load_split
-    from ..models.tiny import make_tiny, param_counts
     from ..paths import resolve
-    from .prompts import prompt_for
 
     fam = get_family(family)
     spec = spec if isinstance(spec, BaseSpec) else BaseSpec.from_dict(spec)
@@ -296,16 +297,36 @@ def ensure_base(family: str | ModelFamily, record: dict, *, t_max: int, spec: Ba
         raise SLTInputError(f"dataset {record['name']!r} has no training split", hint="run 01_data_prep first")
     texts = [s.text for s in train]
     setup = synth_setup(record)
-    key = base_key(fam, record["name"], texts, setup, spec, t_max=t_max, seed=seed)
+    key = base_key(fam, record["name"], texts, setup, spec, t_max=t_max, seed=seed, size=size)
     h = key_hash(key)
     root = resolve(runs_dir) / "base"
-    out = root / f"{fam.name}.{record['name']}.{h}"
-    if not force and (out / BASE_INFO).is_file() and (out / "config.json").is_file():
+    out = root / f"{fam.name}{'' if size == 'tiny' else '-' + size}.{record['name']}.{h}"
+    if not force and _cached(out, h):
+        return out
+    if not build:
+        return None
+    with file_lock(root.parent / ".locks" / f"base.{out.name}.lock"):  # another process may be building this base right now
+        if not force and _cached(out, h):
+            return out
+        return _build_base(fam, record, out, key, h, texts, setup, spec, t_max=t_max, seed=seed, prompt=prompt, progress=progress, size=size)
+
+
+def _cached(out: Path, h: str) -> bool:
+    if (out / BASE_INFO).is_file() and (out / "config.json").is_file():
         try:
-            if json.loads((out / BASE_INFO).read_text(encoding="utf-8")).get("hash") == h:
-                return out
+            return json.loads((out / BASE_INFO).read_text(encoding="utf-8")).get("hash") == h
         except (OSError, json.JSONDecodeError):
-            pass
+            return False
+    return False
+
+
+def _build_base(fam: ModelFamily, record: dict, out: Path, key: dict, h: str, texts: list[str], setup, spec: BaseSpec, *, t_max: int, seed: int,
+                prompt: str | None, progress: bool, size: str) -> Path:
+    import torch
+
+    from ..models.tiny import make_tiny, param_counts
+    from .prompts import prompt_for
+
     prompt = prompt or prompt_for(record["name"], allow_non_paper=True).text
     t0 = time.perf_counter()
     vocab, clips = render_isolated(setup, spec.reps, t_max) if setup and spec.reps and spec.vision_epochs else ((), ())
@@ -313,14 +334,14 @@ def ensure_base(family: str | ModelFamily, record: dict, *, t_max: int, spec: Ba
     corpus = texts + [" ".join(g.lower() for g in vocab)]
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model, processor = make_tiny(fam, corpus, seed=seed, vocab_size=spec.vocab_size)
+        model, processor = make_tiny(fam, corpus, seed=seed, vocab_size=spec.vocab_size, size=size)
         t1 = time.perf_counter()
         vision_losses = train_vision(model, processor, fam, clips, len(vocab), spec, seed=seed, progress=progress) if clips else []
         t2 = time.perf_counter()
         text_losses = train_text(model, processor, fam, texts, prompt, spec, seed=seed, progress=progress) if spec.text_steps else []
         t3 = time.perf_counter()
     model.eval()
-    info = {"hash": h, "key": key, "family": fam.name, "dataset": record["name"], "params": param_counts(model),
+    info = {"hash": h, "key": key, "family": fam.name, "size": size, "dataset": record["name"], "params": param_counts(model),
             "stages": {"vision": {"clips": len(clips), "lexicon": len(vocab), "epoch_loss": vision_losses,
                                   "skipped": None if clips else "no synthetic corpus settings (real data) or reps/epochs 0"},
                        "language": {"sentences": len(texts), "loss_per_50_steps": text_losses}},

@@ -33,23 +33,25 @@ import os
 import shutil
 import sys
 import time
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from .. import __version__
 from ..errors import SLTInputError
-from ..io import write_json
+from ..io import file_lock, write_json
 from ..models.registry import ModelFamily, get_family
-from .collate import VideoCollator, check_labels, materialise
+from .checkpoints import _stop_callback, check_checkpoint, last_checkpoint
+from .collate import CachedVideoCollator, VideoCollator
+from .device import OOM_HINT, _attn, _cuda, _grad_ckpt, _precision, is_oom
+from .strategy import DEFAULT_STRATEGY, check_trainable, get_strategy, set_trainable
 
 RUN_INFO = "run.json"
 ADAPTER_DIR = "adapter"
 CHECKPOINTS_DIR = "checkpoints"
 TB_DIR = "tb"
-RUN_VERSION = 1  # bump when training changes in a way that should not reuse finished runs
+RUN_VERSION = 2  # 2: the model's own loss on CPU (loss_impl "auto"); bump when training changes in a way that should not reuse finished runs
 OPERATIONAL = ("save_steps", "save_total_limit", "logging_steps", "cache_examples", "progress", "runs_dir", "manifest_dir")  # not hashed
-OOM_HINT = ("lower t_max (e.g. 32), keep per_device_batch_size 1 with grad_accumulation 4, enable gradient_checkpointing, "
-            "train in bf16 with FlashAttention-2 / SDPA, or use a larger GPU; the run resumes from its last checkpoint")
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ class RunConfig:
     """A fine-tuning run. ``None`` = the family's paper value (Sec 4.3, :mod:`slt_nb.models.registry`)."""
 
     family: str
-    model: str  # "tiny" | hub id | local checkpoint folder
+    model: str  # "tiny" | "tiny-s" | "tiny-xs" (slt_nb.models.tiny.TINY_SCALES) | hub id | local checkpoint folder
     dataset: str  # a dataset prepared by 01_data_prep
     t_max: int | None = None  # frame budget T_max (Sec 4.3: 64)
     epochs: float | None = None  # Sec 4.3: 10
@@ -78,7 +80,10 @@ class RunConfig:
     precision: str = "auto"  # "auto": bf16 on CUDA (Sec 4.3), fp32 on CPU | "bf16" | "fp32"
     attn_implementation: str = "auto"  # "auto": flash_attention_2 where installed on CUDA (Sec 4.3), else sdpa
     gradient_checkpointing: bool | str = "auto"  # "auto": on CUDA
-    base: dict = field(default_factory=dict)  # model "tiny" only: BaseSpec overrides (slt_nb.train.pretrain)
+    base: dict = field(default_factory=dict)  # tiny models only: BaseSpec overrides (slt_nb.train.pretrain)
+    strategy: str = "lora_lm"  # which parts train (slt_nb.train.strategy; Table 8): lora_lm (Sec 3.4), full, lm_only, vision_only, vision_then_lm
+    sequential_split: float = 0.5  # vision_then_lm: share of the epochs for the vision stage (not stated in the paper)
+    loss_impl: str = "auto"  # "auto": TRL's tiled LM head on CUDA, the model's own cross-entropy on CPU (same loss; slt_nb.train.sft.fused_loss)
     # operational: not part of the hash
     save_steps: int = 100  # checkpoint every N optimizer steps
     save_total_limit: int = 2  # checkpoints kept
@@ -110,10 +115,22 @@ class RunConfig:
             raise SLTInputError(f"precision must be 'auto', 'bf16' or 'fp32', got {cfg.precision!r}")
         if not str(cfg.model).strip():
             raise SLTInputError("empty model", hint=f"'tiny' or one of {list(fam.hub_ids)} or a local folder")
+        get_strategy(cfg.strategy)
+        if isinstance(cfg.sequential_split, bool) or not isinstance(cfg.sequential_split, (int, float)) or not 0 < cfg.sequential_split < 1:
+            raise SLTInputError(f"sequential_split must be in (0, 1), got {cfg.sequential_split!r}")
         return cfg
 
     def hashed(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if k not in OPERATIONAL}
+        """The fields a run's hash covers. ``strategy``, ``sequential_split`` and ``loss_impl`` came later:
+        at their defaults (or where they do not apply) they are left out, so earlier runs keep their hashes."""
+        out = {k: v for k, v in asdict(self).items() if k not in OPERATIONAL}
+        if out["strategy"] == DEFAULT_STRATEGY:
+            del out["strategy"]
+        if out["loss_impl"] == "auto":
+            del out["loss_impl"]
+        if self.strategy != "vision_then_lm":
+            del out["sequential_split"]
+        return out
 
     @classmethod
     def from_dict(cls, d: dict) -> RunConfig:
@@ -128,7 +145,7 @@ class RunConfig:
 class RunResult:
     config: RunConfig
     run_dir: Path
-    status: str  # "finished" (trained now) | "skipped" (finished before) | "interrupted"
+    status: str  # "finished" (trained now) | "skipped" (finished before) | "interrupted" | "pending" (train=False, not trained)
     hash: str
     base_model: str
     model_name: str
@@ -146,11 +163,13 @@ class RunResult:
 # ---- names, hashes, data -----------------------------------------------------------------------
 
 
-def model_name(family: str | ModelFamily, model: str) -> str:
-    """The model's name in predictions files and tables: ``<family>-tiny`` or ``<family>-<checkpoint name>``
-    (``smolvlm-SmolVLM2-2.2B-Instruct``); the family prefix is what the metrics tables group by."""
+def model_name(family: str | ModelFamily, model: str, strategy: str = DEFAULT_STRATEGY) -> str:
+    """The model's name in predictions files and tables: ``<family>-<tiny size>`` or ``<family>-<checkpoint
+    name>`` (``smolvlm-SmolVLM2-2.2B-Instruct``), ``+<strategy>`` for a strategy other than the paper's
+    (``smolvlm-tiny-s+lm_only``); the family prefix is what the metrics tables group by."""
     fam = get_family(family)
-    return f"{fam.name}-tiny" if model == "tiny" else f"{fam.name}-{Path(str(model).rstrip('/')).name}"
+    name = f"{fam.name}-{Path(str(model).rstrip('/')).name}"
+    return name if strategy == DEFAULT_STRATEGY else f"{name}+{strategy}"
 
 
 def dataset_record(dataset: str, manifest_dir: str | Path = "data/manifests") -> dict:
@@ -204,7 +223,7 @@ def _base_identity(base: str) -> str:
     p = Path(base)
     if not p.is_dir():
         return base
-    h = hashlib.sha256()
+    h = hashlib.sha256(str(read_run(p.parent).get("hash", "")).encode() if p.name == ADAPTER_DIR else b"")  # a stage-1 run's weights
     for name, key in (("config.json", None), ("base.json", "hash"), ("tiny_build.json", "fingerprint"), ("model.safetensors.index.json", None)):
         f = p / name
         if f.is_file():
@@ -242,166 +261,65 @@ def read_run(run_dir: str | Path) -> dict:
 def is_finished(run_dir: str | Path, h: str) -> bool:
     info = read_run(run_dir)
     adapter = Path(run_dir) / ADAPTER_DIR
-    return info.get("status") == "finished" and info.get("hash") == h and (adapter / "adapter_model.safetensors").is_file()
-
-
-# ---- the collator with an encoding cache -------------------------------------------------------
-
-
-class CachedVideoCollator(VideoCollator):
-    """:class:`~slt_nb.train.collate.VideoCollator` that encodes each clip once (keyed by row id) and
-    reuses the tensors in later epochs. Same batches as the plain collator; RAM grows with the
-    training set (tiny models at 16 frames: ~0.2-0.6 MB per clip)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._cache: dict[str, dict] = {}
-
-    def __call__(self, examples: list[dict]) -> dict:
-        from .collate import IGNORE_INDEX, _merge_visual, _pad
-
-        if not examples:
-            raise SLTInputError("empty batch")
-        encs, ids = [], []
-        for row in examples:
-            key = row.get("id") or ""
-            enc = self._cache.get(key) if key else None
-            if enc is None:
-                enc = self.encode(materialise(row, self.t_max, with_answer=self.train))
-                if key:
-                    self._cache[key] = enc
-            encs.append(enc)
-            ids.append(key)
-        batch = {"input_ids": _pad([e["input_ids"] for e in encs], self.pad_id, self.padding_side),
-                 "attention_mask": _pad([e["attention_mask"] for e in encs], 0, self.padding_side)}
-        for key in encs[0]:
-            if key not in ("input_ids", "attention_mask", "labels"):
-                batch[key] = _merge_visual([e[key] for e in encs])
-        if self.train:
-            batch["labels"] = _pad([e["labels"] for e in encs], IGNORE_INDEX, self.padding_side)
-            check_labels(batch["labels"], ids)
-        return batch
-
-
-# ---- devices, precision ------------------------------------------------------------------------
-
-
-def _cuda() -> bool:
-    import torch
-
-    return torch.cuda.is_available()
-
-
-def _precision(cfg: RunConfig) -> tuple[bool, object]:
-    """(bf16 autocast, model dtype)."""
-    import torch
-
-    bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and _cuda() and torch.cuda.is_bf16_supported())
-    return bf16, (torch.bfloat16 if bf16 else torch.float32)
-
-
-def _attn(cfg: RunConfig) -> str | None:
-    if cfg.attn_implementation != "auto":
-        return cfg.attn_implementation
-    if _cuda():
-        try:
-            import flash_attn  # noqa: F401
-
-            return "flash_attention_2"
-        except ImportError:
-            return "sdpa"
-    return None  # transformers' default (sdpa)
-
-
-def _grad_ckpt(cfg: RunConfig) -> bool:
-    return _cuda() if cfg.gradient_checkpointing == "auto" else bool(cfg.gradient_checkpointing)
-
-
-def is_oom(exc: BaseException) -> bool:
-    import torch
-
-    if isinstance(exc, torch.cuda.OutOfMemoryError):
-        return True
-    msg = str(exc).lower()
-    return isinstance(exc, (RuntimeError, MemoryError)) and ("out of memory" in msg or "not enough memory" in msg or isinstance(exc, MemoryError))
-
-
-# ---- checkpoints -------------------------------------------------------------------------------
-
-
-def last_checkpoint(ckpt_dir: Path) -> Path | None:
-    from transformers.trainer_utils import get_last_checkpoint
-
-    return Path(get_last_checkpoint(str(ckpt_dir))) if ckpt_dir.is_dir() and get_last_checkpoint(str(ckpt_dir)) else None
-
-
-def check_checkpoint(ckpt: Path, trainer) -> None:
-    """A checkpoint to resume from must hold the trainer state and an adapter of this model's shapes."""
-    from peft.utils import get_peft_model_state_dict
-    from safetensors import SafetensorError, safe_open
-
-    hint = f"delete {ckpt} (or the whole run folder) or train with force=True to start over"
-    state = ckpt / "trainer_state.json"
-    weights = ckpt / "adapter_model.safetensors"
-    if not state.is_file() or not weights.is_file():
-        raise SLTInputError("incomplete checkpoint (no trainer_state.json or adapter_model.safetensors)", file=ckpt, hint=hint)
-    try:
-        json.loads(state.read_text(encoding="utf-8"))
-        expected = {k: tuple(v.shape) for k, v in get_peft_model_state_dict(trainer.model).items()}
-        with safe_open(str(weights), "pt") as fh:
-            saved = {k: tuple(fh.get_slice(k).get_shape()) for k in fh.keys()}  # noqa: SIM118 (safe_open is not iterable)
-    except (OSError, ValueError, RuntimeError, SafetensorError) as exc:  # corrupt json / safetensors
-        raise SLTInputError(f"unreadable checkpoint ({type(exc).__name__}: {str(exc)[:200]})", file=ckpt, hint=hint) from None
-    bad = [k for k in expected if k not in saved or saved[k] != expected[k]]
-    if bad or set(saved) - set(expected):
-        k = bad[0] if bad else min(set(saved) - set(expected))
-        raise SLTInputError(f"checkpoint does not fit the model: {k} is {saved.get(k)} in the checkpoint, {expected.get(k)} in the model",
-                            file=ckpt, hint=hint)
-
-
-def _stop_callback(stop_after: int):
-    from transformers import TrainerCallback
-
-    class StopAfter(TrainerCallback):
-        """Stops training after ``stop_after`` optimizer steps (a simulated interruption, for tests)."""
-
-        def on_step_end(self, args, state, control, **kwargs):
-            if state.global_step >= stop_after:
-                control.should_training_stop = True
-                control.should_save = True
-            return control
-
-    return StopAfter()
+    weights = "model.safetensors" if info.get("weights") == "full_model" else "adapter_model.safetensors"
+    return info.get("status") == "finished" and info.get("hash") == h and (adapter / weights).is_file()
 
 
 # ---- the run -----------------------------------------------------------------------------------
 
 
-def resolve_base(cfg: RunConfig, record: dict, *, state=None, progress: bool = True) -> str:
-    """The checkpoint the run starts from: the cached tiny base (built on the main process first) or ``cfg.model``."""
-    if cfg.model != "tiny":
+def resolve_base(cfg: RunConfig, record: dict, *, state=None, progress: bool = True, build: bool = True) -> str | None:
+    """The checkpoint the run starts from: the cached tiny base (built on the main process first;
+    None if missing and not ``build``) or ``cfg.model``."""
+    from ..models.tiny import is_tiny
+
+    if not is_tiny(cfg.model):
         return str(cfg.model)
     from .pretrain import ensure_base
     from .prompts import prompt_for
 
-    def build():
-        return str(ensure_base(cfg.family, record, t_max=cfg.t_max, spec=cfg.base, seed=cfg.seed, runs_dir=cfg.runs_dir,
-                               prompt=prompt_for(record["name"], allow_non_paper=True).text, progress=progress))
+    def make():
+        out = ensure_base(cfg.family, record, t_max=cfg.t_max, spec=cfg.base, seed=cfg.seed, runs_dir=cfg.runs_dir,
+                          prompt=prompt_for(record["name"], allow_non_paper=True).text, progress=progress, size=cfg.model, build=build)
+        return None if out is None else str(out)
 
-    if state is None:
-        return build()
+    if state is None or not build:
+        return make()
     with state.main_process_first():
-        return build()
+        return make()
 
 
-def plan(cfg: RunConfig, *, state=None) -> tuple[RunConfig, dict, list, str, str, Path]:
-    """(resolved config, dataset record, training samples, base model, hash, run folder)."""
+def first_stage(cfg: RunConfig) -> RunConfig:
+    """The vision stage of a ``vision_then_lm`` run: ``vision_only`` for ``sequential_split`` of the epochs
+    (or of ``max_steps``), a run of its own (cached, resumable); the LM stage continues from its weights."""
+    first, _ = get_strategy(cfg.strategy).stages
+    if cfg.max_steps > 0:
+        return replace(cfg, strategy=first, max_steps=max(1, round(cfg.max_steps * cfg.sequential_split)))
+    return replace(cfg, strategy=first, epochs=cfg.epochs * cfg.sequential_split)
+
+
+def stage_config(cfg: RunConfig) -> tuple[str, float, int]:
+    """(strategy trained now, epochs, max_steps) of a run: a staged strategy trains its last stage for
+    the rest of the epochs (or steps) on top of :func:`first_stage`'s weights."""
+    st = get_strategy(cfg.strategy)
+    if not st.stages:
+        return cfg.strategy, cfg.epochs, cfg.max_steps
+    one = first_stage(cfg)
+    return st.stages[-1], cfg.epochs - one.epochs, (cfg.max_steps - one.max_steps if cfg.max_steps > 0 else -1)
+
+
+def plan(cfg: RunConfig, *, state=None, base: str | None = None, build: bool = True) -> tuple[RunConfig, dict, list, str, str, Path] | None:
+    """(resolved config, dataset record, training samples, base model, hash, run folder); ``base``
+    overrides the starting checkpoint (the first stage of a staged strategy). ``build=False``: None
+    when the tiny base model is not built yet."""
     from ..paths import resolve
 
     cfg = cfg.resolved()
     record = dataset_record(cfg.dataset, cfg.manifest_dir)
     samples = train_samples(record, cfg.max_train_samples)
-    base = resolve_base(cfg, record, state=state, progress=cfg.progress)
+    base = base or resolve_base(cfg, record, state=state, progress=cfg.progress, build=build)
+    if base is None:
+        return None
     h = key_hash(run_key(cfg, data_fingerprint(samples), base))
     return cfg, record, samples, base, h, resolve(cfg.runs_dir) / f"{cfg.family}.{cfg.dataset}.{h}"
 
@@ -420,34 +338,40 @@ def _write_run_info(run_dir: Path, cfg: RunConfig, record: dict, base: str, h: s
     from .prompts import prompt_for
 
     prompt = prompt_for(record["name"], allow_non_paper=True)
+    st = get_strategy(stage_config(cfg)[0])
     info = {"family": cfg.family, "base_model": _relative_base(base, run_dir), "adapter": ADAPTER_DIR, "dataset": cfg.dataset,
             "prompt": prompt.text, "t_max": cfg.t_max, "hash": h, "status": status, "config": asdict(cfg),
-            "model_name": model_name(cfg.family, cfg.model), "slt_nb": __version__, **extra}
+            "weights": "lora_adapter" if st.lora else "full_model", "strategy": cfg.strategy,
+            "model_name": model_name(cfg.family, cfg.model, cfg.strategy), "slt_nb": __version__, **extra}
     write_json(run_dir / RUN_INFO, info)
 
 
 def build_trainer(cfg: RunConfig, record: dict, samples: list, base: str, run_dir: Path, *, callbacks=()):
-    """The ``SFTTrainer`` of a run (model loaded, LoRA applied by TRL, collator, TensorBoard, checkpoints)."""
+    """The ``SFTTrainer`` of a run (model loaded; LoRA applied by TRL, or the parts of the strategy
+    unfrozen; collator, TensorBoard, checkpoints). Checks which parts train (:mod:`slt_nb.train.strategy`)."""
     import datasets
     from transformers import set_seed
-    from trl import SFTTrainer
 
-    from ..models.load import load_model_and_processor, lora_config, trainable_report
+    from ..models.load import load_model_and_processor, lora_config
     from .generate import check_processor_fits
     from .prompts import prompt_for
-    from .sft import sft_config
+    from .sft import fused_loss, sft_config, trainer_class
 
     fam = get_family(cfg.family)
+    strategy, epochs, max_steps = stage_config(cfg)
+    lora = get_strategy(strategy).lora
     bf16, dtype = _precision(cfg)
     model, processor = load_model_and_processor(fam, base, dtype=dtype, attn_implementation=_attn(cfg))
     check_processor_fits(model, processor, fam, where=base)
+    if not lora:
+        set_trainable(model, fam, strategy)
     prompt = prompt_for(record["name"], allow_non_paper=True).text
     rows = datasets.Dataset.from_list([{**s.to_dict(), "prompt": prompt} for s in samples])
     args = sft_config(
         fam, run_dir / CHECKPOINTS_DIR, cuda=_cuda(),
         learning_rate=cfg.learning_rate, lr_scheduler_type=cfg.lr_scheduler_type, optim=cfg.optim,
         per_device_train_batch_size=cfg.per_device_train_batch_size, gradient_accumulation_steps=cfg.gradient_accumulation_steps,
-        num_train_epochs=cfg.epochs, max_steps=cfg.max_steps, warmup_ratio=cfg.warmup_ratio, weight_decay=cfg.weight_decay,
+        num_train_epochs=epochs, max_steps=max_steps, warmup_ratio=cfg.warmup_ratio, weight_decay=cfg.weight_decay,
         max_grad_norm=cfg.max_grad_norm, seed=cfg.seed, data_seed=cfg.seed, bf16=bf16,
         gradient_checkpointing=_grad_ckpt(cfg), gradient_checkpointing_kwargs={"use_reentrant": False},
         save_strategy="steps", save_steps=cfg.save_steps, save_total_limit=cfg.save_total_limit,
@@ -456,12 +380,10 @@ def build_trainer(cfg: RunConfig, record: dict, samples: list, base: str, run_di
     )
     collator_cls = CachedVideoCollator if cfg.cache_examples else VideoCollator
     set_seed(cfg.seed)  # LoRA's random init happens inside SFTTrainer
-    trainer = SFTTrainer(model=model, args=args, data_collator=collator_cls(processor, fam, train=True, t_max=cfg.t_max),
+    trainer = trainer_class(fused_loss(cfg.loss_impl, _cuda()))(model=model, args=args, data_collator=collator_cls(processor, fam, train=True, t_max=cfg.t_max),
                          train_dataset=rows, processing_class=processor, callbacks=list(callbacks),
-                         peft_config=lora_config(fam, r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout))
-    report = trainable_report(trainer.model, fam)
-    if report["lora"] == 0 or report["connector"] == 0 or report["vision_tower"] or report["language_model"] or report["other"]:
-        raise SLTInputError(f"unexpected trainable parameters {report}", hint="vision frozen, connector + LoRA only (Sec 3.4)")
+                         peft_config=lora_config(fam, r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout) if lora else None)
+    report = check_trainable(trainer.model, fam, strategy)
     return trainer, processor, report
 
 
@@ -479,8 +401,8 @@ def _save_adapter(trainer, processor, run_dir: Path, state) -> Path:
         try:
             (tmp / "training_args.bin").unlink(missing_ok=True)
             processor.save_pretrained(tmp)
-            if not (tmp / "adapter_model.safetensors").is_file():
-                raise SLTInputError("the trainer saved no safetensors adapter", file=tmp)
+            if not any((tmp / w).is_file() for w in ("adapter_model.safetensors", "model.safetensors")):
+                raise SLTInputError("the trainer saved no safetensors weights", file=tmp)
             if final.exists():
                 shutil.rmtree(final)
             os.replace(tmp, final)
@@ -491,21 +413,51 @@ def _save_adapter(trainer, processor, run_dir: Path, state) -> Path:
     return final
 
 
-def train_run(cfg: RunConfig, *, force: bool = False, stop_after_steps: int | None = None, keep_model: bool = False) -> RunResult:
+def train_run(cfg: RunConfig, *, force: bool = False, stop_after_steps: int | None = None, keep_model: bool = False, train: bool = True) -> RunResult:
     """Train (or resume, or skip) one run; see the module docstring. ``stop_after_steps``: stop
     after that many optimizer steps with a checkpoint and without the final adapter, as an
-    interrupted run would (tests). ``keep_model``: return the trained model and processor too."""
+    interrupted run would (tests). ``keep_model``: return the trained model and processor too.
+    ``train=False``: only look: the finished run (status "skipped") or status "pending", nothing built."""
     from accelerate import PartialState
 
     state = PartialState(cpu=not _cuda())  # on CPU, torchrun's env (WORLD_SIZE) -> gloo process group (MULTI_CPU)
     t0 = time.perf_counter()
-    cfg, record, samples, base, h, run_dir = plan(cfg, state=state)
-    name = model_name(cfg.family, cfg.model)
-    if is_finished(run_dir, h) and not force:
-        return RunResult(cfg, run_dir, "skipped", h, base, name, log_history=_log_history(run_dir), trainable=read_run(run_dir).get("trainable", {}))
+    stage_base = None
+    name = model_name(cfg.family, cfg.model, cfg.strategy)
+    pending = RunResult(cfg, Path(), "pending", "", "", name)
+    if get_strategy(cfg.resolved().strategy).stages:  # vision then LM: the vision stage is a run of its own
+        one = train_run(first_stage(cfg.resolved()), force=force, stop_after_steps=stop_after_steps, train=train)
+        if not one.finished:
+            return pending if one.status == "pending" else replace(one, status="interrupted")
+        stage_base = str(one.run_dir / ADAPTER_DIR)
+    planned = plan(cfg, state=state, base=stage_base, build=train)
+    if planned is None:
+        return pending
+    cfg, record, samples, base, h, run_dir = planned
+    if is_finished(run_dir, h) and not (force and train):
+        return RunResult(cfg, run_dir, "skipped", h, base, name, log_history=_log_history(run_dir), trainable=read_run(run_dir).get("trainable", {}),
+                         seconds=time.perf_counter() - t0)
+    if not train:
+        return replace(pending, config=cfg, run_dir=run_dir, hash=h, base_model=base)
+    return _train(cfg, record, samples, base, h, run_dir, state, name, t0, force=force, stop_after_steps=stop_after_steps, keep_model=keep_model)
+
+
+def _train(cfg: RunConfig, record: dict, samples: list, base: str, h: str, run_dir: Path, state, name: str, t0: float, *, force: bool,
+           stop_after_steps: int | None, keep_model: bool) -> RunResult:
     check_sources(samples)
     callbacks = [_stop_callback(stop_after_steps)] if stop_after_steps else []
     trainer, processor, report = build_trainer(cfg, record, samples, base, run_dir, callbacks=callbacks)  # a model that fails to load writes nothing
+    # One process trains a given run at a time (another notebook or batch job may share runs/); a
+    # distributed run is one job whose ranks train together, so only single-process runs lock.
+    with file_lock(run_dir.parent / ".locks" / f"{run_dir.name}.lock") if state.num_processes == 1 else nullcontext():
+        if is_finished(run_dir, h) and not force:  # finished by another process while this one waited
+            return RunResult(cfg, run_dir, "skipped", h, base, name, log_history=_log_history(run_dir),
+                             trainable=read_run(run_dir).get("trainable", {}), seconds=time.perf_counter() - t0)
+        return _fit(trainer, processor, report, cfg, record, samples, base, h, run_dir, state, name, t0, force=force, keep_model=keep_model)
+
+
+def _fit(trainer, processor, report, cfg: RunConfig, record: dict, samples: list, base: str, h: str, run_dir: Path, state, name: str, t0: float, *,
+         force: bool, keep_model: bool) -> RunResult:
     if state.is_main_process:
         if force and run_dir.exists():
             shutil.rmtree(run_dir)
@@ -568,45 +520,6 @@ def plan_runs(families, models: dict, datasets, **recipe) -> list[RunConfig]:
         for fam in families:
             kw = {k: per_family(v, fam) for k, v in recipe.items()}
             out.append(RunConfig(family=get_family(fam).name, model=str(per_family(models, fam)), dataset=ds, **kw))
-    return out
-
-
-def predict_run(result: RunResult, splits=("dev", "test"), *, out_dir: str | Path, batch_size: int = 8, max_new_tokens: int = 128,
-                params_hash: str | None = None, shuffled_video_dir: str | Path | None = None, progress: bool = True) -> dict:
-    """Greedy predictions of a finished run on ``splits`` -> ``<out_dir>/<model>.<dataset>.<split>.jsonl``
-    (:func:`slt_nb.train.generate.generate_predictions`). ``shuffled_video_dir``: also decode the
-    last split with every clip's video replaced by the next clip's (a control: how much of the
-    score comes from the video). Returns {split or "<split>-shuffled-video": path}."""
-    from dataclasses import replace as dc_replace
-
-    from ..data.prepare import load_split
-    from .generate import generate_predictions, load_for_inference
-    from .prompts import prompt_for
-
-    if not result.finished:
-        raise SLTInputError("the run has no final adapter yet", file=result.run_dir, hint="call train_run again to resume it")
-    cfg = result.config
-    record = dataset_record(cfg.dataset, cfg.manifest_dir)
-    model, processor, fam = load_for_inference(result.run_dir)
-    prompt = prompt_for(cfg.dataset, allow_non_paper=True).text
-    out = {}
-    kw = {"prompt": prompt, "t_max": cfg.t_max, "batch_size": batch_size, "max_new_tokens": max_new_tokens, "model_name": result.model_name,
-          "params_hash": params_hash, "progress": progress}
-    for split in splits:
-        samples = load_split(record, split)
-        if not samples:
-            continue
-        path = Path(out_dir) / f"{result.model_name}.{cfg.dataset}.{split}.jsonl"
-        generate_predictions(model, processor, fam, samples, out_path=path, **kw)
-        out[split] = path
-    if shuffled_video_dir is not None and out:
-        split = list(out)[-1]
-        samples = load_split(record, split)
-        video = [{"source": s.source, "source_kind": s.source_kind, "n_frames": s.n_frames, "fps": s.fps, "start": s.start, "end": s.end} for s in samples]
-        swapped = [dc_replace(s, **video[(i + 1) % len(samples)]) for i, s in enumerate(samples)]
-        path = Path(shuffled_video_dir) / f"{result.model_name}.{cfg.dataset}.{split}.jsonl"
-        generate_predictions(model, processor, fam, swapped, out_path=path, **kw)
-        out[f"{split}-shuffled-video"] = path
     return out
 
 

@@ -1,0 +1,94 @@
+"""Tables 8 and 9 of the small-VLM paper from the ablation cells' predictions, and their figure.
+
+Scores are :func:`slt_nb.train.table3.score_predictions` (sacrebleu corpus BLEU-1..4, 13a,
+case-sensitive; sentence ROUGE-L F averaged; x100), the same numbers notebook 03 and 05 print.
+A cell whose predictions are missing (a batch job that has not run yet) is listed as missing, not
+dropped silently.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+
+from ..train.ablations import Cell
+from ..train.strategy import STRATEGIES
+from ..train.table3 import METRICS, score_predictions
+
+
+def predictions_path(pred_dir: str | Path, cell: Cell, split: str = "test") -> Path:
+    return Path(pred_dir) / f"{cell.id}.{cell.config.dataset}.{split}.jsonl"
+
+
+def _scores(cells: list[Cell], pred_dir, split: str) -> tuple[list[tuple[Cell, dict]], list[str]]:
+    found, missing = [], []
+    for c in cells:
+        p = predictions_path(pred_dir, c, split)
+        if p.is_file():
+            found.append((c, score_predictions(p)))
+        else:
+            missing.append(c.id)
+    return found, missing
+
+
+def table8(cells: list[Cell], pred_dir: str | Path, *, params: dict | None = None, split: str = "test") -> tuple[pd.DataFrame, list[str]]:
+    """(Table 8 in the paper's layout, ids of cells without predictions). ``params``: {cell id:
+    {"trainable": n, "total": n}} adds our model's parameter counts."""
+    params = params or {}
+    found, missing = _scores([c for c in cells if c.table == "Table 8"], pred_dir, split)
+    rows = []
+    for c, s in found:
+        p = params.get(c.id, {})
+        rows.append({"Model Size": c.size, "Model (ours)": c.config.model, "Fine-tuning Strategy": STRATEGIES[c.strategy].label,
+                     **{m: s[m] for m in METRICS}, "Trainable params": p.get("trainable"), "Total params": p.get("total"), "n": s["n"]})
+    return pd.DataFrame(rows), missing
+
+
+def table9(cells: list[Cell], pred_dir: str | Path, *, split: str = "test") -> tuple[pd.DataFrame, list[str]]:
+    """(Table 9 in the paper's layout, ids of cells without predictions)."""
+    found, missing = _scores([c for c in cells if c.table == "Table 9"], pred_dir, split)
+    rows = [{"Max Frames": c.t_max, "Model (ours)": c.config.model, **{m: s[m] for m in METRICS}, "n": s["n"]} for c, s in found]
+    return pd.DataFrame(rows), missing
+
+
+def signature_of(cells: list[Cell], pred_dir: str | Path, split: str = "test") -> str:
+    """The metric signature (as under Table 3) from the first cell that has predictions."""
+    from ..train.table3 import table3_signature
+
+    for c in cells:
+        p = predictions_path(pred_dir, c, split)
+        if p.is_file():
+            return table3_signature(p)
+    return ""
+
+
+def figure(t8: pd.DataFrame, t9: pd.DataFrame, paper8: pd.DataFrame, paper9: pd.DataFrame, *, metric: str = "BLEU-4"):
+    """Two panels: ``metric`` by strategy and size (Table 8) and by frame budget (Table 9), ours
+    (embedded default or real run) beside the paper's. Budgets are matched by rank (1st, 2nd), as
+    the embedded default's budgets keep the paper's 1:4 ratio at the corpus's clip lengths."""
+    sns.set_theme(style="whitegrid")
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), gridspec_kw={"width_ratios": [2.2, 1]})
+    rows = []
+    for src, df in (("ours", t8), ("paper", paper8)):
+        for d in df.to_dict("records"):
+            rows.append({"cell": f"{d['Model Size']}\n{d['Fine-tuning Strategy']}", "source": src, metric: d[metric]})
+    if rows:
+        sns.barplot(data=pd.DataFrame(rows), x="cell", y=metric, hue="source", ax=axes[0], palette=["#4c72b0", "#c8c8c8"])
+    axes[0].set_title(f"Table 8: {metric} by model size and fine-tuning strategy")
+    axes[0].set_xlabel("")
+    rows = []
+    for src, df in (("ours", t9), ("paper", paper9)):
+        for i, d in enumerate(df.to_dict("records")):
+            rows.append({"budget": f"budget {i + 1}", "label": f"{src}: {d['Max Frames']}", "source": src, metric: d[metric]})
+    if rows:
+        df9 = pd.DataFrame(rows)
+        sns.barplot(data=df9, x="budget", y=metric, hue="source", ax=axes[1], palette=["#dd8452", "#c8c8c8"])
+        for cont, (_, g) in zip(axes[1].containers, df9.groupby("source", sort=False)):
+            axes[1].bar_label(cont, labels=[f"T={lbl.split(': ')[1]}" for lbl in g["label"]], fontsize=8)
+    axes[1].set_title(f"Table 9: {metric} by frame budget (Qwen2.5-VL)")
+    axes[1].set_xlabel("frame budget (1 : 4)")
+    fig.tight_layout()
+    return fig

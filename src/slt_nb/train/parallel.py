@@ -1,0 +1,138 @@
+"""Several training runs at once: a pool of ``jobs`` worker processes (one CPU thread or one GPU each).
+
+Used by the notebooks for their independent runs (03's families, 04's ablation cells). A worker is
+a fresh Python process (``spawn``) that imports the training stack once and then trains run after
+run, its output going to ``<log_dir>/<id>.log``. Runs that would build the same tiny base model
+(:mod:`slt_nb.train.pretrain`) are not started together: the first builds it, the others wait and
+then reuse it. Finished runs are recognised in this process first (``train_run(train=False)``) and
+need no worker. The results are then read back here, so the caller gets the same
+:class:`~slt_nb.train.run.RunResult` as from an in-process :func:`~slt_nb.train.run.train_run`;
+every run seeds itself, so one thread in a worker trains exactly what one thread here would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+from ..errors import SLTInputError
+from .run import RunConfig, RunResult, train_run
+
+
+def _base_group(cfg: RunConfig) -> tuple:
+    """Runs of one group build (and then share) one tiny base model."""
+    return (cfg.family, cfg.model, cfg.dataset, cfg.t_max, cfg.seed, json.dumps(cfg.base, sort_keys=True), cfg.runs_dir)
+
+
+def _init_worker(threads: int, gpus, root: str | None) -> None:
+    """Per worker, before torch is imported: its CPU threads, its GPU (round robin), the project root."""
+    import multiprocessing as mp
+
+    for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[k] = str(threads)
+    if gpus:
+        ident = mp.current_process()._identity
+        os.environ["CUDA_VISIBLE_DEVICES"] = str(gpus[(ident[0] - 1) % len(gpus)] if ident else gpus[0])
+    if root:
+        os.environ["SLT_NB_ROOT"] = root
+    import torch
+
+    torch.set_num_threads(threads)
+
+
+def _train_one(cfg_dict: dict, force: bool, log_path: str) -> tuple[str, float]:
+    """In a worker: train one run with stdout/stderr (file descriptors 1 and 2) sent to ``log_path``."""
+    import sys
+
+    t0 = time.perf_counter()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(log_path, "w", encoding="utf-8") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        try:
+            res = train_run(RunConfig(**cfg_dict), force=force)
+        except Exception as exc:  # noqa: BLE001 (reported to the parent as text: exceptions need not pickle)
+            import traceback
+
+            traceback.print_exc()
+            return "failed", f"{type(exc).__name__}: {exc}"
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+    return res.status, time.perf_counter() - t0
+
+
+def train_many(runs: dict[str, RunConfig], *, jobs: int = 1, force: bool = False, threads: int = 1, log_dir: str | Path = "runs/logs",
+               progress: bool = True, desc: str = "runs") -> dict[str, RunResult]:
+    """Train every run of ``runs`` ({id: config}; finished ones are skipped) and return {id: RunResult}.
+    ``jobs == 1``: one after the other in this process; else a pool of ``jobs`` workers."""
+    from tqdm.auto import tqdm
+
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise SLTInputError(f"jobs must be a positive integer, got {jobs!r}")
+    if jobs == 1:
+        return {k: train_run(c, force=force) for k, c in tqdm(runs.items(), desc=desc, unit="run", disable=not progress)}
+    done = {} if force else {k: train_run(c, train=False) for k, c in runs.items()}  # finished runs need no worker
+    todo = {k: c for k, c in runs.items() if force or not done[k].finished}
+    ran = _pool(todo, jobs=min(jobs, len(todo)), force=force, threads=threads, log_dir=Path(log_dir), progress=progress, desc=desc) if todo else {}
+    out = {}
+    for k, c in runs.items():
+        r = train_run(c, train=False) if k in ran else done[k]
+        if not r.finished:
+            raise SLTInputError(f"run {k} has no finished result after training", file=Path(log_dir) / f"{k}.log")
+        status, seconds = ran.get(k, (r.status, r.seconds))
+        out[k] = replace(r, status=status, seconds=seconds)
+    return out
+
+
+def _pool(runs: dict[str, RunConfig], *, jobs: int, force: bool, threads: int, log_dir: Path, progress: bool, desc: str) -> dict[str, tuple[str, float]]:
+    import multiprocessing as mp
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    import torch
+    from tqdm.auto import tqdm
+
+    log_dir.mkdir(parents=True, exist_ok=True)
+    gpus = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+    pending, running, results = list(runs), {}, {}
+    started, built = set(), set()
+    ctx = mp.get_context("spawn")  # fresh interpreters: no forked torch / CUDA state
+    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(threads, gpus, os.environ.get("SLT_NB_ROOT"))) as ex, \
+            tqdm(total=len(runs), desc=f"{desc} ({jobs} workers)", unit="run", disable=not progress) as bar:
+        while pending or running:
+            for k in list(pending):
+                if len(running) >= jobs:
+                    break
+                g = _base_group(runs[k])
+                if g in started and g not in built:
+                    continue  # another run is building this base
+                pending.remove(k)
+                started.add(g)
+                cfg = {**asdict(runs[k]), "progress": False}
+                running[ex.submit(_train_one, cfg, force, str(log_dir / f"{k}.log"))] = (k, g)
+            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for fut in finished:
+                k, g = running.pop(fut)
+                built.add(g)
+                try:
+                    status, info = fut.result()
+                except Exception as exc:  # the worker died (e.g. killed for memory)
+                    status, info = "failed", f"worker process failed: {type(exc).__name__}: {exc}"
+                if status == "failed":
+                    for other in running:
+                        other.cancel()
+                    log = log_dir / f"{k}.log"
+                    tail = "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-12:]) if log.is_file() else ""
+                    raise SLTInputError(f"run {k} failed: {info}\n{tail}", file=log, hint="fix the error, then re-run: finished runs are skipped")
+                results[k] = (status, info)
+                bar.update()
+    return results

@@ -1,0 +1,55 @@
+"""The runner's notebook order (slt_nb.after) and --set overrides."""
+
+from __future__ import annotations
+
+import pytest
+
+from slt_nb.cli import main as cli_main
+from slt_nb.errors import SLTInputError
+from slt_nb.runner import dependencies, list_notebooks, reproduce
+
+HEADER = "# ---\n# jupyter:\n#   kernelspec:\n#     display_name: Python 3\n#     language: python\n#     name: python3\n{extra}# ---\n\n"
+BODY = '# %% tags=["parameters"]\nvalue = 1  # a number\nout = "out"  # where to write\n\n# %%\nfrom pathlib import Path\nPath(out).mkdir(exist_ok=True)\n' \
+       '(Path(out) / "{name}.txt").write_text(str(value))\n'
+
+
+def _nb(root, name, after=None):
+    extra = "" if after is None else "#   slt_nb:\n#     after: [" + ", ".join(after) + "]\n"
+    (root / "notebooks").mkdir(exist_ok=True)
+    (root / "notebooks" / f"{name}.py").write_text(HEADER.format(extra=extra) + BODY.format(name=name))
+
+
+def test_dependencies_default_to_every_earlier_notebook(tmp_path):
+    _nb(tmp_path, "01_a")
+    _nb(tmp_path, "02_b")
+    _nb(tmp_path, "03_c", after=["01"])
+    _nb(tmp_path, "04_d", after=["03_c", "02_b"])
+    deps = dependencies(list_notebooks(tmp_path / "notebooks"))
+    assert deps == {"01_a": [], "02_b": ["01_a"], "03_c": ["01_a"], "04_d": ["03_c", "02_b"]}
+    # --only: dependencies outside the selection are not waited for
+    assert dependencies(list_notebooks(tmp_path / "notebooks")[2:]) == {"03_c": [], "04_d": ["03_c"]}
+
+
+def test_unknown_dependency_and_cycle_are_refused(tmp_path):
+    _nb(tmp_path, "01_a", after=["07_nothing"])
+    with pytest.raises(SLTInputError, match="07_nothing"):
+        dependencies(list_notebooks(tmp_path / "notebooks"))
+    _nb(tmp_path, "01_a", after=["02_b"])
+    _nb(tmp_path, "02_b")
+    with pytest.raises(SLTInputError, match="cycle"):
+        reproduce(None, root=tmp_path, jobs=2)
+
+
+def test_two_jobs_run_every_notebook_and_set_overrides_the_params(tmp_path, monkeypatch):
+    _nb(tmp_path, "01_a")
+    _nb(tmp_path, "02_b", after=["01_a"])
+    _nb(tmp_path, "03_c", after=["01_a"])
+    (tmp_path / "p.yaml").write_text("value: 5\n")
+    runtimes = reproduce("p.yaml", root=tmp_path, jobs=2, set_params={"value": 7})
+    assert set(runtimes) == {"01_a", "02_b", "03_c"}
+    assert [(tmp_path / "out" / f"{n}.txt").read_text() for n in ("01_a", "02_b", "03_c")] == ["7", "7", "7"]
+    monkeypatch.setenv("SLT_NB_ROOT", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    assert cli_main(["reproduce", "--params", "p.yaml", "--only", "02_b", "--set", "value=[1, 2]"]) == 0
+    assert (tmp_path / "out" / "02_b.txt").read_text() == "[1, 2]"
+    assert cli_main(["reproduce", "--only", "02_b", "--set", "novalue"]) == 2
