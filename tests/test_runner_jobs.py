@@ -30,9 +30,9 @@ def test_dependencies_default_to_every_earlier_notebook(tmp_path):
     assert dependencies(list_notebooks(tmp_path / "notebooks")[2:]) == {"03_c": [], "04_d": ["03_c"]}
 
 
-def test_unknown_dependency_and_cycle_are_refused(tmp_path):
-    _nb(tmp_path, "01_a", after=["07_nothing"])
-    with pytest.raises(SLTInputError, match="07_nothing"):
+def test_malformed_dependency_and_cycle_are_refused(tmp_path):
+    _nb(tmp_path, "01_a", after=["data prep"])
+    with pytest.raises(SLTInputError, match="not a notebook name"):
         dependencies(list_notebooks(tmp_path / "notebooks"))
     _nb(tmp_path, "01_a", after=["02_b"])
     _nb(tmp_path, "02_b")

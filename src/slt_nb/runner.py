@@ -50,7 +50,8 @@ def to_ipynb(py_path: Path, out_path: Path) -> Path:
 
 def dependencies(notebooks: list[Path]) -> dict[str, list[str]]:
     """stem -> the stems it runs after: its header's ``slt_nb.after`` (prefixes like ``03`` allowed), else
-    every lower-numbered notebook. Only notebooks in ``notebooks`` count (``--only`` runs a subset)."""
+    every lower-numbered notebook. Only notebooks in ``notebooks`` count (``--only`` runs a subset; a
+    project copy may hold only some notebooks)."""
     import jupytext
 
     stems = [nb.stem for nb in notebooks]
@@ -63,11 +64,9 @@ def dependencies(notebooks: list[Path]) -> dict[str, list[str]]:
         deps = []
         for name in after:
             name = f"{name:02d}" if isinstance(name, int) else str(name)  # YAML reads [01] as the number 1
-            match = [s for s in stems if s == name or s.startswith(f"{name}_")]
-            known = [p.stem for p in list_notebooks(nb.parent)]
-            if not match and not any(k == name or k.startswith(f"{name}_") for k in known):
-                raise SLTInputError(f"unknown notebook {name!r} in slt_nb.after", file=nb, hint="choose from " + ", ".join(known))
-            deps += match
+            if not re.fullmatch(r"\d\d(_[a-z0-9_]+)?", name):
+                raise SLTInputError(f"{name!r} in slt_nb.after is not a notebook name", file=nb, hint="e.g. 01_data_prep or 01")
+            deps += [s for s in stems if s == name or s.startswith(f"{name}_")]  # absent: not selected, or not in this project
         out[nb.stem] = deps
     return out
 

@@ -44,6 +44,7 @@ from ..models.registry import ModelFamily, get_family
 from .checkpoints import _stop_callback, check_checkpoint, last_checkpoint
 from .collate import CachedVideoCollator, VideoCollator
 from .device import OOM_HINT, _attn, _cuda, _grad_ckpt, _precision, is_oom
+from .sft import fused_loss
 from .strategy import DEFAULT_STRATEGY, check_trainable, get_strategy, set_trainable
 
 RUN_INFO = "run.json"
@@ -116,6 +117,7 @@ class RunConfig:
         if not str(cfg.model).strip():
             raise SLTInputError("empty model", hint=f"'tiny' or one of {list(fam.hub_ids)} or a local folder")
         get_strategy(cfg.strategy)
+        fused_loss(cfg.loss_impl, False)  # validates the name
         if isinstance(cfg.sequential_split, bool) or not isinstance(cfg.sequential_split, (int, float)) or not 0 < cfg.sequential_split < 1:
             raise SLTInputError(f"sequential_split must be in (0, 1), got {cfg.sequential_split!r}")
         return cfg
