@@ -218,3 +218,14 @@ def test_file_lock_excludes_another_process(tmp_path):
     with file_lock(lock):
         assert subprocess.run([sys.executable, "-c", probe, str(lock)], capture_output=True, text=True).stdout.strip() == "held"
     assert subprocess.run([sys.executable, "-c", probe, str(lock)], capture_output=True, text=True).stdout.strip() == "free"
+
+
+@pytest.mark.parametrize("ours,paper,tau,best", [
+    ([1.0, 2.0, 3.0], [10.0, 20.0, 30.0], 1.0, "c"),
+    ([3.0, 2.0, 1.0], [10.0, 20.0, 30.0], -1.0, "a"),
+])
+def test_agreement_with_the_papers_order(ours, paper, tau, best):
+    keys = ["cell"]
+    out = abt.agreement(pd.DataFrame({"cell": list("abc"), "BLEU-4": ours}), pd.DataFrame({"cell": list("abc"), "BLEU-4": paper}), keys)
+    assert out == {"cells": 3, "kendall_tau": tau, "best (ours)": best, "best (paper)": "c"}
+    assert list(abt.by_budget_ratio(pd.DataFrame({"Max Frames": [64, 256]}))["Budget"]) == ["1x", "4x"]

@@ -8,6 +8,7 @@ dropped silently.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -74,11 +75,12 @@ def figure(t8: pd.DataFrame, t9: pd.DataFrame, paper8: pd.DataFrame, paper9: pd.
     rows = []
     for src, df in (("ours", t8), ("paper", paper8)):
         for d in df.to_dict("records"):
-            rows.append({"cell": f"{d['Model Size']}\n{d['Fine-tuning Strategy']}", "source": src, metric: d[metric]})
+            rows.append({"cell": f"{d['Model Size']}\n" + textwrap.fill(d["Fine-tuning Strategy"], 11), "source": src, metric: d[metric]})
     if rows:
         sns.barplot(data=pd.DataFrame(rows), x="cell", y=metric, hue="source", ax=axes[0], palette=["#4c72b0", "#c8c8c8"])
     axes[0].set_title(f"Table 8: {metric} by model size and fine-tuning strategy")
     axes[0].set_xlabel("")
+    axes[0].tick_params(axis="x", labelsize=9)
     rows = []
     for src, df in (("ours", t9), ("paper", paper9)):
         for i, d in enumerate(df.to_dict("records")):
@@ -92,3 +94,27 @@ def figure(t8: pd.DataFrame, t9: pd.DataFrame, paper8: pd.DataFrame, paper9: pd.
     axes[1].set_xlabel("frame budget (1 : 4)")
     fig.tight_layout()
     return fig
+
+
+def agreement(ours: pd.DataFrame, paper: pd.DataFrame, keys: list[str], metric: str = "BLEU-4") -> dict:
+    """How far our grid orders its cells as the paper's does: Kendall's tau between our and the
+    paper's ``metric`` over the cells both have (matched on ``keys``), and which cell is best in each."""
+    from scipy.stats import kendalltau
+
+    both = ours.merge(paper, on=keys, suffixes=("", " (paper)"))
+    if len(both) < 2:
+        return {"cells": len(both), "kendall_tau": None, "best (ours)": None, "best (paper)": None}
+    tau = kendalltau(both[metric], both[f"{metric} (paper)"]).statistic
+
+    def name(row) -> str:
+        return " / ".join(str(row[k]) for k in keys)
+
+    return {"cells": len(both), "kendall_tau": round(float(tau), 3), "best (ours)": name(both.loc[both[metric].idxmax()]),
+            "best (paper)": name(both.loc[both[f"{metric} (paper)"].idxmax()])}
+
+
+def by_budget_ratio(t9: pd.DataFrame) -> pd.DataFrame:
+    """Table 9 with a ``Budget`` column relative to its smallest budget ("1x", "4x"), so that our
+    budgets and the paper's (same 1:4 ratio, other frame counts) can be matched."""
+    low = t9["Max Frames"].min()
+    return t9.assign(Budget=[f"{f / low:g}x" for f in t9["Max Frames"]])
