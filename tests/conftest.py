@@ -60,3 +60,21 @@ def make_project(root: Path, params: dict | None = None, notebooks: tuple[str, .
     (root / file).parent.mkdir(parents=True, exist_ok=True)
     (root / file).write_text(yaml.safe_dump(params))
     return file
+
+
+def tiny_phoenix_project(root: Path, *, family_sizes: dict[str, str], text_steps: int = 20) -> tuple[Path, dict[str, Path]]:
+    """A 6-clip synthetic PHOENIX prepared under ``root`` (manifests in ``root/manifests``) and one small
+    cached base model per family ({family: tiny size}); returns (manifest dir, {family: base folder})."""
+    import torch
+
+    from slt_nb.data.prepare import prepare_all
+    from slt_nb.train.pretrain import ensure_base
+
+    torch.set_num_threads(1)
+    manifests = root / "manifests"
+    spec = {"name": "phoenix", "root": str(root / "synth"), "synth": {"lang": "de", "n_train": 6, "n_dev": 2, "n_test": 2, "width": 40, "height": 48,
+                                                                       "max_glosses": 3, "n_signers": 2}}
+    records = prepare_all([spec], manifests, seed=0)
+    bases = {fam: ensure_base(fam, records[0], t_max=6, spec={"reps": 0, "text_steps": text_steps}, runs_dir=root / "runs", progress=False, size=size)
+             for fam, size in family_sizes.items()}
+    return manifests, bases

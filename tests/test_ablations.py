@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import torch
+from conftest import tiny_phoenix_project
 
 from slt_nb.errors import SLTInputError
 from slt_nb.models.load import apply_lora, trainable_report
@@ -116,17 +116,9 @@ def test_grid_is_derived_from_params_and_hashes_stay_compatible():
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    from slt_nb.data.prepare import prepare_all
-    from slt_nb.train.pretrain import ensure_base
-
-    torch.set_num_threads(1)
     root = tmp_path_factory.mktemp("ablproj")
-    manifests = root / "manifests"
-    spec = {"name": "phoenix", "root": str(root / "synth"), "synth": {"lang": "de", "n_train": 6, "n_dev": 2, "n_test": 2, "width": 40, "height": 48,
-                                                                       "max_glosses": 3, "n_signers": 2}}
-    records = prepare_all([spec], manifests, seed=0)
-    base = ensure_base("smolvlm", records[0], t_max=6, spec={"reps": 0, "text_steps": 10}, runs_dir=root / "runs", progress=False, size="tiny-xs")
-    return root, manifests, base
+    manifests, bases = tiny_phoenix_project(root, family_sizes={"smolvlm": "tiny-xs"}, text_steps=10)
+    return root, manifests, bases["smolvlm"]
 
 
 def _cfg(project, sub, **kw):

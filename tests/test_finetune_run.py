@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import tiny_phoenix_project
 
 from slt_nb.errors import SLTInputError
 from slt_nb.models.registry import FAMILIES, get_family
@@ -41,16 +42,8 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     """(root, manifest_dir, {family: base folder})."""
-    from slt_nb.data.prepare import prepare_all
-    from slt_nb.train.pretrain import ensure_base
-
-    torch.set_num_threads(1)
     root = tmp_path_factory.mktemp("ftproj")
-    manifests = root / "manifests"
-    spec = {"name": "phoenix", "root": str(root / "synth"), "synth": {"lang": "de", "n_train": 6, "n_dev": 2, "n_test": 2, "width": 40, "height": 48,
-                                                                       "max_glosses": 3, "n_signers": 2}}
-    records = prepare_all([spec], manifests, seed=0)
-    bases = {fam: ensure_base(fam, records[0], t_max=6, spec={"reps": 0, "text_steps": 20}, runs_dir=root / "runs", progress=False) for fam in FAMS}
+    manifests, bases = tiny_phoenix_project(root, family_sizes={fam: "tiny" for fam in FAMS})
     return root, manifests, bases
 
 
