@@ -44,7 +44,7 @@ def check_checkpoint(ckpt: Path, trainer) -> None:
                             file=ckpt, hint=hint)
 
 
-def _stop_callback(stop_after: int):
+def stop_after_callback(stop_after: int):
     from transformers import TrainerCallback
 
     class StopAfter(TrainerCallback):

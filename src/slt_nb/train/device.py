@@ -11,24 +11,24 @@ OOM_HINT = ("lower t_max (e.g. 32), keep per_device_batch_size 1 with grad_accum
             "train in bf16 with FlashAttention-2 / SDPA, or use a larger GPU; the run resumes from its last checkpoint")
 
 
-def _cuda() -> bool:
+def on_cuda() -> bool:
     import torch
 
     return torch.cuda.is_available()
 
 
-def _precision(cfg: RunConfig) -> tuple[bool, object]:
+def precision_of(cfg: RunConfig) -> tuple[bool, object]:
     """(bf16 autocast, model dtype)."""
     import torch
 
-    bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and _cuda() and torch.cuda.is_bf16_supported())
+    bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and on_cuda() and torch.cuda.is_bf16_supported())
     return bf16, (torch.bfloat16 if bf16 else torch.float32)
 
 
-def _attn(cfg: RunConfig) -> str | None:
+def attention_of(cfg: RunConfig) -> str | None:
     if cfg.attn_implementation != "auto":
         return cfg.attn_implementation
-    if _cuda():
+    if on_cuda():
         try:
             import flash_attn  # noqa: F401
 
@@ -38,8 +38,8 @@ def _attn(cfg: RunConfig) -> str | None:
     return None  # transformers' default (sdpa)
 
 
-def _grad_ckpt(cfg: RunConfig) -> bool:
-    return _cuda() if cfg.gradient_checkpointing == "auto" else bool(cfg.gradient_checkpointing)
+def gradient_checkpointing_of(cfg: RunConfig) -> bool:
+    return on_cuda() if cfg.gradient_checkpointing == "auto" else bool(cfg.gradient_checkpointing)
 
 
 def is_oom(exc: BaseException) -> bool:

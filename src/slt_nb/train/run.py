@@ -41,9 +41,9 @@ from .. import __version__
 from ..errors import SLTInputError
 from ..io import file_lock, write_json
 from ..models.registry import ModelFamily, get_family
-from .checkpoints import _stop_callback, check_checkpoint, last_checkpoint
+from .checkpoints import check_checkpoint, last_checkpoint, stop_after_callback
 from .collate import CachedVideoCollator, VideoCollator
-from .device import OOM_HINT, _attn, _cuda, _grad_ckpt, _precision, is_oom
+from .device import OOM_HINT, attention_of, gradient_checkpointing_of, is_oom, on_cuda, precision_of
 from .sft import fused_loss
 from .strategy import DEFAULT_STRATEGY, check_trainable, get_strategy, set_trainable
 
@@ -362,27 +362,27 @@ def build_trainer(cfg: RunConfig, record: dict, samples: list, base: str, run_di
     fam = get_family(cfg.family)
     strategy, epochs, max_steps = stage_config(cfg)
     lora = get_strategy(strategy).lora
-    bf16, dtype = _precision(cfg)
-    model, processor = load_model_and_processor(fam, base, dtype=dtype, attn_implementation=_attn(cfg))
+    bf16, dtype = precision_of(cfg)
+    model, processor = load_model_and_processor(fam, base, dtype=dtype, attn_implementation=attention_of(cfg))
     check_processor_fits(model, processor, fam, where=base)
     if not lora:
         set_trainable(model, fam, strategy)
     prompt = prompt_for(record["name"], allow_non_paper=True).text
     rows = datasets.Dataset.from_list([{**s.to_dict(), "prompt": prompt} for s in samples])
     args = sft_config(
-        fam, run_dir / CHECKPOINTS_DIR, cuda=_cuda(),
+        fam, run_dir / CHECKPOINTS_DIR, cuda=on_cuda(),
         learning_rate=cfg.learning_rate, lr_scheduler_type=cfg.lr_scheduler_type, optim=cfg.optim,
         per_device_train_batch_size=cfg.per_device_train_batch_size, gradient_accumulation_steps=cfg.gradient_accumulation_steps,
         num_train_epochs=epochs, max_steps=max_steps, warmup_ratio=cfg.warmup_ratio, weight_decay=cfg.weight_decay,
         max_grad_norm=cfg.max_grad_norm, seed=cfg.seed, data_seed=cfg.seed, bf16=bf16,
-        gradient_checkpointing=_grad_ckpt(cfg), gradient_checkpointing_kwargs={"use_reentrant": False},
+        gradient_checkpointing=gradient_checkpointing_of(cfg), gradient_checkpointing_kwargs={"use_reentrant": False},
         save_strategy="steps", save_steps=cfg.save_steps, save_total_limit=cfg.save_total_limit,
         logging_steps=cfg.logging_steps, logging_first_step=True, report_to=["tensorboard"], logging_dir=str(run_dir / TB_DIR),
-        disable_tqdm=not cfg.progress, ddp_find_unused_parameters=False, use_cpu=not _cuda(),
+        disable_tqdm=not cfg.progress, ddp_find_unused_parameters=False, use_cpu=not on_cuda(),
     )
     collator_cls = CachedVideoCollator if cfg.cache_examples else VideoCollator
     set_seed(cfg.seed)  # LoRA's random init happens inside SFTTrainer
-    trainer = trainer_class(fused_loss(cfg.loss_impl, _cuda()))(model=model, args=args, data_collator=collator_cls(processor, fam, train=True, t_max=cfg.t_max),
+    trainer = trainer_class(fused_loss(cfg.loss_impl, on_cuda()))(model=model, args=args, data_collator=collator_cls(processor, fam, train=True, t_max=cfg.t_max),
                          train_dataset=rows, processing_class=processor, callbacks=list(callbacks),
                          peft_config=lora_config(fam, r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout) if lora else None)
     report = check_trainable(trainer.model, fam, strategy)
@@ -422,7 +422,7 @@ def train_run(cfg: RunConfig, *, force: bool = False, stop_after_steps: int | No
     ``train=False``: only look: the finished run (status "skipped") or status "pending", nothing built."""
     from accelerate import PartialState
 
-    state = PartialState(cpu=not _cuda())  # on CPU, torchrun's env (WORLD_SIZE) -> gloo process group (MULTI_CPU)
+    state = PartialState(cpu=not on_cuda())  # on CPU, torchrun's env (WORLD_SIZE) -> gloo process group (MULTI_CPU)
     t0 = time.perf_counter()
     stage_base = None
     name = model_name(cfg.family, cfg.model, cfg.strategy)
@@ -447,7 +447,7 @@ def train_run(cfg: RunConfig, *, force: bool = False, stop_after_steps: int | No
 def _train(cfg: RunConfig, record: dict, samples: list, base: str, h: str, run_dir: Path, state, name: str, t0: float, *, force: bool,
            stop_after_steps: int | None, keep_model: bool) -> RunResult:
     check_sources(samples)
-    callbacks = [_stop_callback(stop_after_steps)] if stop_after_steps else []
+    callbacks = [stop_after_callback(stop_after_steps)] if stop_after_steps else []
     trainer, processor, report = build_trainer(cfg, record, samples, base, run_dir, callbacks=callbacks)  # a model that fails to load writes nothing
     # One process trains a given run at a time (another notebook or batch job may share runs/); a
     # distributed run is one job whose ranks train together, so only single-process runs lock.
@@ -543,7 +543,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from accelerate import PartialState
 
-    if PartialState(cpu=not _cuda()).is_main_process:
+    if PartialState(cpu=not on_cuda()).is_main_process:
         print(json.dumps({"status": res.status, "run_dir": str(res.run_dir), "hash": res.hash}))
     return 0
 
