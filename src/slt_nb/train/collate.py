@@ -233,11 +233,14 @@ class VideoCollator:
         labels[start : start + len(lab)] = ids[start : start + len(lab)]
         return labels  # (L,)
 
+    def encode_row(self, row: dict) -> dict:
+        """One dataset row (a manifest sample + prompt) -> the processor's tensors for that clip."""
+        return self.encode(materialise(row, self.t_max, with_answer=self.train))
+
     def __call__(self, examples: list[dict]) -> dict:
         if not examples:
             raise SLTInputError("empty batch")
-        examples = [materialise(r, self.t_max, with_answer=self.train) for r in examples]
-        encs = [self.encode(ex) for ex in examples]
+        encs = [self.encode_row(r) for r in examples]
         batch = {
             "input_ids": _pad([e["input_ids"] for e in encs], self.pad_id, self.padding_side),  # (B, L_max)
             "attention_mask": _pad([e["attention_mask"] for e in encs], 0, self.padding_side),  # (B, L_max)
@@ -247,7 +250,7 @@ class VideoCollator:
                 batch[key] = _merge_visual([e[key] for e in encs])  # SmolVLM (B, F_max, 3, H, W); Qwen (sum patches, D)
         if self.train:
             batch["labels"] = _pad([e["labels"] for e in encs], IGNORE_INDEX, self.padding_side)  # (B, L_max)
-            check_labels(batch["labels"], [ex.get("id", "") for ex in examples])
+            check_labels(batch["labels"], [r.get("id", "") for r in examples])
         return batch
 
 
@@ -260,26 +263,11 @@ class CachedVideoCollator(VideoCollator):
         super().__init__(*args, **kwargs)
         self._cache: dict[str, dict] = {}
 
-    def __call__(self, examples: list[dict]) -> dict:
-        if not examples:
-            raise SLTInputError("empty batch")
-        encs, ids = [], []
-        for row in examples:
-            key = row.get("id") or ""
-            enc = self._cache.get(key) if key else None
-            if enc is None:
-                enc = self.encode(materialise(row, self.t_max, with_answer=self.train))
-                if key:
-                    self._cache[key] = enc
-            encs.append(enc)
-            ids.append(key)
-        batch = {"input_ids": _pad([e["input_ids"] for e in encs], self.pad_id, self.padding_side),
-                 "attention_mask": _pad([e["attention_mask"] for e in encs], 0, self.padding_side)}
-        for key in encs[0]:
-            if key not in ("input_ids", "attention_mask", "labels"):
-                batch[key] = _merge_visual([e[key] for e in encs])
-        if self.train:
-            batch["labels"] = _pad([e["labels"] for e in encs], IGNORE_INDEX, self.padding_side)
-            check_labels(batch["labels"], ids)
-        return batch
-
+    def encode_row(self, row: dict) -> dict:
+        key = row.get("id") or ""
+        enc = self._cache.get(key) if key else None
+        if enc is None:
+            enc = super().encode_row(row)
+            if key:
+                self._cache[key] = enc
+        return enc
