@@ -37,13 +37,18 @@ params_file = None  # set by the runner: the params file this run used
 params_hash = None  # set by the runner: hash of every notebook default + the overrides
 
 # %%
+from slt_nb.provenance import this_run
+
+params_file, params_hash = this_run("01_data_prep", params_file, params_hash, globals())  # the runner sets both; in JupyterLab: params/default.yaml + your edits
+
+# %%
 import pandas as pd
 
 from slt_nb.data.prepare import prepare_all
 from slt_nb.paths import project_root
 
 print("project root:", project_root())
-print("params:", params_file or "notebook defaults", "| hash:", params_hash or "interactive")
+print("params:", params_file, "| hash:", params_hash)
 
 # %% [markdown]
 # ## Build / load and write the manifests

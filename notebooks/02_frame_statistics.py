@@ -44,6 +44,11 @@ params_file = None  # set by the runner: the params file this run used
 params_hash = None  # set by the runner: hash of every notebook default + the overrides
 
 # %%
+from slt_nb.provenance import this_run
+
+params_file, params_hash = this_run("02_frame_statistics", params_file, params_hash, globals())  # the runner sets both; in JupyterLab: params/default.yaml + your edits
+
+# %%
 
 from IPython.display import Markdown, display
 

@@ -11,6 +11,7 @@
 #     name: python3
 #   slt_nb:
 #     after: [01_data_prep]  # the notebooks whose outputs this one reads (slt-nb reproduce --jobs)
+#     gpu: true  # trains on the GPU: slt-nb reproduce runs one such notebook per GPU at a time
 # ---
 
 # %% [markdown]
@@ -81,6 +82,11 @@ ft_jobs = 2  # runs trained at once, each in a worker process with ft_cpu_thread
 ft_force = False  # retrain runs that already finished with the same configuration
 params_file = None  # set by the runner: the params file this run used
 params_hash = None  # set by the runner: hash of every notebook default + the overrides
+
+# %%
+from slt_nb.provenance import this_run
+
+params_file, params_hash = this_run("03_finetune", params_file, params_hash, globals())  # the runner sets both; in JupyterLab: params/default.yaml + your edits
 
 # %%
 import os
@@ -194,7 +200,7 @@ pd.DataFrame([{"dataset": ds, "baseline sentence": b["sentence"]} for ds, b in b
 model_names = list(dict.fromkeys(r.model_name for r in results))
 labels = {ds: records[ds]["label"] for ds in datasets}
 t3 = t3mod.table3(pred_dir, model_names, datasets, ("dev", "test"), labels=labels,
-                  controls_dir=controls_dir if shuffled_video_control else None)
+                  controls_dir=controls_dir if shuffled_video_control else None, params_hash=params_hash)
 meta3 = TableMeta(
     name="table3_finetune",
     caption="Table 3 (first, from 03_finetune): BLEU-1..4 and ROUGE-L (x100) per dataset x model x split, with the majority baseline",

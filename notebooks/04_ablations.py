@@ -11,6 +11,7 @@
 #     name: python3
 #   slt_nb:
 #     after: [01_data_prep]  # the notebooks whose outputs this one reads (slt-nb reproduce --jobs); Table 9's run shared with 03 is locked, not ordered
+#     gpu: true  # trains on the GPU: slt-nb reproduce runs one such notebook per GPU at a time
 # ---
 
 # %% [markdown]
@@ -83,6 +84,11 @@ ft_jobs = 2  # as 03: runs trained at once, each in a worker process with ft_cpu
 abl_force = False  # retrain cells that already finished with the same configuration
 params_file = None  # set by the runner: the params file this run used
 params_hash = None  # set by the runner: hash of every notebook default + the overrides
+
+# %%
+from slt_nb.provenance import this_run
+
+params_file, params_hash = this_run("04_ablations", params_file, params_hash, globals())  # the runner sets both; in JupyterLab: params/default.yaml + your edits
 
 # %%
 import os
@@ -166,14 +172,14 @@ for c in selected:
 
 # %%
 counts = {row["cell"]: {"trainable": row["trainable"], "total": row["trainable"] + row["frozen"]} for row in trainable.to_dict("records")} if len(trainable) else {}
-t8, missing8 = abt.table8(cells, pred_dir, params=counts)
-signature = abt.signature_of(cells, pred_dir)
+t8, missing8 = abt.table8(cells, pred_dir, params=counts, params_hash=params_hash)
+signature = abt.signature_of(cells, pred_dir, params_hash=params_hash)
 meta8 = TableMeta(
     name="table8_strategies", caption=f"Table 8: BLEU-1..4 and ROUGE-L (x100) by model size and fine-tuning strategy, {abl_dataset} test, {abl_epochs} epochs",
     paper_ref="Table 8", signature=signature, **provenance,
     notes=[f"Sizes: {', '.join(f'{k} = {v}' for k, v in abl_sizes.items())}; T_max {t_max}; lr {per_family(ft_learning_rate, 'smolvlm')}",
            f"Vision then LM: {abl_sequential_split:g} of the epochs vision only, then LM + connector",
-           "Missing cells (not run yet): " + (", ".join(missing8) if missing8 else "none")],
+           "Missing cells (no predictions of this run yet): " + (", ".join(missing8) if missing8 else "none")],
 )
 if len(t8):
     write_table(t8.drop(columns=["n"]), meta8, tables_dir, paper=paper_metrics.table8())
@@ -185,12 +191,12 @@ else:
 # ## Table 9 — frame budget (Qwen2.5-VL)
 
 # %%
-t9, missing9 = abt.table9(cells, pred_dir)
+t9, missing9 = abt.table9(cells, pred_dir, params_hash=params_hash)
 meta9 = TableMeta(
     name="table9_frame_budget", caption=f"Table 9: BLEU-1..4 and ROUGE-L (x100) of Qwen2.5-VL by frame budget T_max, {abl_dataset} test",
     paper_ref="Table 9", signature=signature, **provenance,
     notes=[f"Budgets {list(abl_frame_budgets)} (paper: 64, 256; the same 1:4 ratio); {ft_epochs} epochs, the recipe of 03_finetune",
-           "Missing cells (not run yet): " + (", ".join(missing9) if missing9 else "none")],
+           "Missing cells (no predictions of this run yet): " + (", ".join(missing9) if missing9 else "none")],
 )
 if len(t9):
     write_table(t9.drop(columns=["n"]), meta9, tables_dir, paper=paper_metrics.table9())

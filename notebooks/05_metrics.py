@@ -36,9 +36,8 @@
 # Run headless: `slt-nb reproduce --params params/default.yaml --only 05_metrics`.
 
 # %% tags=["parameters"]
-predictions_dir = "results/predictions"  # written by 03_finetune: <model>.<dataset>.<split>.jsonl (every file is scored)
 manifest_dir = "data/manifests"  # 01_data_prep's datasets.json gives the row labels ("… (synthetic)")
-results_dir = "results"  # tables/ and figures/ go here
+results_dir = "results"  # tables/ and figures/ go here; reads <results_dir>/predictions (written by 03_finetune: <model>.<dataset>.<split>.jsonl, every file of this run)
 metric_models = None  # None: every model with predictions, else a list of model names
 metric_datasets = None  # None: every dataset with predictions, else a list (phoenix, how2sign, …)
 metric_exclude = ["llava_slt*"]  # model globs left out: LLaVA-SLT runs after this notebook (07-08) and is scored there
@@ -55,6 +54,11 @@ params_file = None  # set by the runner: the params file this run used
 params_hash = None  # set by the runner: hash of every notebook default + the overrides
 
 # %%
+from slt_nb.provenance import this_run
+
+params_file, params_hash = this_run("05_metrics", params_file, params_hash, globals())  # the runner sets both; in JupyterLab: params/default.yaml + your edits
+
+# %%
 import os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # every model is loaded from a local path
@@ -66,7 +70,7 @@ from slt_nb.report import figures, paper_metrics
 from slt_nb.report import metrics_tables as mt
 from slt_nb.report.tables import TableMeta, write_table
 
-files = mt.find_predictions(predictions_dir, models=metric_models, datasets=metric_datasets, exclude=metric_exclude)
+files = mt.find_predictions(resolve(results_dir) / "predictions", models=metric_models, datasets=metric_datasets, exclude=metric_exclude, params_hash=params_hash)
 tables_dir, figures_dir = resolve(results_dir) / "tables", resolve(results_dir) / "figures"
 provenance = dict(params_file=params_file, params_hash=params_hash, notebook="05_metrics")
 [f.path.name for f in files]

@@ -36,9 +36,8 @@
 # Run headless: `slt-nb reproduce --params params/default.yaml --only 06_vocabulary_bias`.
 
 # %% tags=["parameters"]
-predictions_dir = "results/predictions"  # written by 03_finetune: <model>.<dataset>.<split>.jsonl
 manifest_dir = "data/manifests"  # 01_data_prep: training references for the training frequencies
-results_dir = "results"  # tables/ and figures/ go here
+results_dir = "results"  # tables/ and figures/ go here; reads <results_dir>/predictions (written by 03_finetune)
 bias_split = "test"  # the paper's examples and frequencies are on the test sets (Tables 7, 10-15)
 train_split = "train"  # "Train Freq" of Tables 14-15 counts the training references
 bias_models = None  # None: every model with predictions, else a list of model names
@@ -56,6 +55,11 @@ params_file = None  # set by the runner: the params file this run used
 params_hash = None  # set by the runner: hash of every notebook default + the overrides
 
 # %%
+from slt_nb.provenance import this_run
+
+params_file, params_hash = this_run("06_vocabulary_bias", params_file, params_hash, globals())  # the runner sets both; in JupyterLab: params/default.yaml + your edits
+
+# %%
 from IPython.display import Markdown, display
 
 from slt_nb.data.prepare import load_prepared
@@ -66,7 +70,7 @@ from slt_nb.report import metrics_tables as mt
 from slt_nb.report.tables import TableMeta, write_table
 
 labels = mt.dataset_labels(manifest_dir)
-preds = mt.load_test_predictions(mt.find_predictions(predictions_dir, models=bias_models, datasets=bias_datasets, splits=[bias_split], exclude=metric_exclude), order=labels)
+preds = mt.load_test_predictions(mt.find_predictions(resolve(results_dir) / "predictions", models=bias_models, datasets=bias_datasets, splits=[bias_split], exclude=metric_exclude, params_hash=params_hash), order=labels)
 prepared = {r["name"]: r for r in load_prepared(manifest_dir)}
 tg = get_tagger(tagger)
 tables_dir, figures_dir = resolve(results_dir) / "tables", resolve(results_dir) / "figures"

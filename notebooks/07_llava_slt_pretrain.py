@@ -11,6 +11,7 @@
 #     name: python3
 #   slt_nb:
 #     after: [01_data_prep]  # the notebooks whose outputs this one reads (slt-nb reproduce --jobs)
+#     gpu: true  # trains on the GPU: slt-nb reproduce runs one such notebook per GPU at a time
 # ---
 
 # %% [markdown]
@@ -113,16 +114,22 @@ llava_stage2 = {  # visual contrastive pretraining (Sec 3.2)
 llava_encoder_variants = {  # further stage-2 encoders for the ablations (overrides of llava_stage2)
     "no_local_attention": {"encoder": {"local_depth": 0}, "backbone_from": "main"},  # Tab. 7 row 1: frame features straight into the sentence transformer; starts from main's frame backbone, frozen (budget; see above)
 }
+llava_per_dataset = {}  # {dataset: {"llm" | "stage1" | "stage2" | "stage3": overrides}}: the paper configures each benchmark apart (Sec 4.2); paper.yaml: Llama-3.1-8B on PHOENIX-2014T, Qwen2.5-7B on CSL-Daily
 llava_force = False  # retrain stages that already finished with the same configuration
 params_file = None  # set by the runner: the params file this run used
 params_hash = None  # set by the runner: hash of every notebook default + the overrides
+
+# %%
+from slt_nb.provenance import this_run
+
+params_file, params_hash = this_run("07_llava_slt_pretrain", params_file, params_hash, globals())  # the runner sets both; in JupyterLab: params/default.yaml + your edits
 
 # %%
 import torch
 from IPython.display import Markdown, display
 
 from slt_nb.llava_slt import pipeline, report
-from slt_nb.llava_slt.config import PAPER, llm_config, stage1_config, stage2_config
+from slt_nb.llava_slt.config import PAPER, for_dataset, llm_config, stage1_config, stage2_config
 from slt_nb.paths import resolve
 from slt_nb.report import figures
 from slt_nb.report.signature import signature
@@ -132,7 +139,9 @@ records = pipeline.prepared_records(manifest_dir, llava_datasets, cpu_threads=ll
 llm, s1, s2 = llm_config(llava_llm), stage1_config(llava_stage1), stage2_config(llava_stage2)
 tables_dir, figures_dir = resolve(results_dir) / "tables", resolve(results_dir) / "figures"
 provenance = dict(params_file=params_file, params_hash=params_hash, notebook="07_llava_slt_pretrain")
-report.config_table({"llm": llm, "stage1": s1, "stage2": s2}, PAPER)
+per_ds = {ds: {"llm": for_dataset(llava_per_dataset, ds, "llm", llm), "stage1": for_dataset(llava_per_dataset, ds, "stage1", s1),
+              "stage2": for_dataset(llava_per_dataset, ds, "stage2", s2)} for ds in llava_datasets}
+report.config_table({"llm": llm, "stage1": s1, "stage2": s2}, PAPER, per_dataset=per_ds)
 
 # %% [markdown]
 # ## Stages 1 and 2
@@ -144,8 +153,8 @@ report.config_table({"llm": llm, "stage1": s1, "stage2": s2}, PAPER)
 # %%
 results = {}
 for ds in llava_datasets:
-    results[ds] = pipeline.pretrain(records[ds], run_dir=llava_run_dir, t_max=llava_t_max, llm=llm, stage1=s1, stage2=s2,
-                                    variants=llava_encoder_variants, seed=seed, force=llava_force)
+    results[ds] = pipeline.pretrain(records[ds], run_dir=llava_run_dir, t_max=llava_t_max, **per_ds[ds], variants=llava_encoder_variants,
+                                    seed=seed, force=llava_force)
 
 # %%
 for ds, res in results.items():
@@ -182,7 +191,8 @@ from slt_nb.llava_slt.stage2 import load_encoder
 
 ds = llava_datasets[0]
 enc, _ = load_encoder(pipeline.dataset_dir(llava_run_dir, ds) / "stage2-main")
-clips = pipeline.load_clips(records[ds], ("dev",), t_max=llava_t_max, frame_size=s2.encoder.frame_size, crop=s2.encoder.crop, run_dir=llava_run_dir)["dev"]
+enc_cfg = per_ds[ds]["stage2"].encoder
+clips = pipeline.load_clips(records[ds], ("dev",), t_max=llava_t_max, frame_size=enc_cfg.frame_size, crop=enc_cfg.crop, run_dir=llava_run_dir)["dev"]
 with torch.no_grad():
     out = enc(clips.frames[:1, : int(clips.lengths[0])], clips.lengths[:1])
 print(f"{clips.ids[0]}: frames {tuple(out.frames.shape)} -> words {tuple(out.words.shape)} (word_lengths {out.word_lengths.tolist()}) "

@@ -11,6 +11,7 @@
 #     name: python3
 #   slt_nb:
 #     after: [03_finetune, 07_llava_slt_pretrain]  # the notebooks whose outputs this one reads (slt-nb reproduce --jobs)
+#     gpu: true  # trains on the GPU: slt-nb reproduce runs one such notebook per GPU at a time
 # ---
 
 # %% [markdown]
@@ -49,8 +50,7 @@
 # %% tags=["parameters"]
 seed = 0  # global seed (connector init, data order)
 manifest_dir = "data/manifests"  # written by 01_data_prep
-results_dir = "results"  # tables/ and figures/ go here
-predictions_dir = "results/predictions"  # <model>.<dataset>.<split>.jsonl of every system (03_finetune writes the small VLMs')
+results_dir = "results"  # tables/, figures/ and predictions/ (<model>.<dataset>.<split>.jsonl of every system; 03_finetune writes the small VLMs') go here
 llava_run_dir = "runs/llava_slt"  # where 07 wrote stages 1-2; stage-3 folders go beside them
 llava_datasets = ["phoenix"]  # paper: PHOENIX-2014T and CSL-Daily (Sec 4.1); default: PHOENIX only (CPU budget)
 llava_cpu_threads = 1  # torch threads on CPU (None: torch's default); 1 is 2-3x faster than 2 on the shared 2-core machine
@@ -70,6 +70,7 @@ llava_ablations = {  # tuning variants: overrides of llava_stage3 (Tab. 7-8 in s
     "linear_connector": {"connector": "linear"},  # Tab. 8 row 2
     "no_prompting": {"prompting": "none"},  # Tab. 8 row 4 ("task" only would be row 3)
 }
+llava_per_dataset = {}  # {dataset: {"llm" | "stage1" | "stage2" | "stage3": overrides}}: the paper configures each benchmark apart (Sec 4.2); paper.yaml: Llama-3.1-8B on PHOENIX-2014T, Qwen2.5-7B on CSL-Daily
 llava_model_name = "llava_slt-tiny"  # model name in the predictions files (variants append "-<variant>")
 llava_eval_splits = ["dev", "test"]  # splits decoded and written
 llava_force = False  # retrain stages that already finished with the same configuration
@@ -77,11 +78,16 @@ params_file = None  # set by the runner: the params file this run used
 params_hash = None  # set by the runner: hash of every notebook default + the overrides
 
 # %%
+from slt_nb.provenance import this_run
+
+params_file, params_hash = this_run("08_llava_slt_tuning", params_file, params_hash, globals())  # the runner sets both; in JupyterLab: params/default.yaml + your edits
+
+# %%
 import pandas as pd
 from IPython.display import Markdown, display
 
 from slt_nb.llava_slt import paper_numbers, pipeline, report
-from slt_nb.llava_slt.config import PAPER, stage3_config
+from slt_nb.llava_slt.config import PAPER, for_dataset, stage3_config
 from slt_nb.llava_slt.data import majority_sentence
 from slt_nb.paths import resolve
 from slt_nb.report import figures
@@ -90,15 +96,16 @@ from slt_nb.report.tables import TableMeta, write_table
 
 records = pipeline.prepared_records(manifest_dir, llava_datasets, cpu_threads=llava_cpu_threads)
 s3 = stage3_config(llava_stage3)
-tables_dir, figures_dir = resolve(results_dir) / "tables", resolve(results_dir) / "figures"
+tables_dir, figures_dir, predictions_dir = (resolve(results_dir) / sub for sub in ("tables", "figures", "predictions"))
 provenance = dict(params_file=params_file, params_hash=params_hash, notebook="08_llava_slt_tuning")
-report.config_table({"stage3": s3}, PAPER)
+s3_ds = {ds: for_dataset(llava_per_dataset, ds, "stage3", s3) for ds in llava_datasets}
+report.config_table({"stage3": s3}, PAPER, per_dataset={ds: {"stage3": c} for ds, c in s3_ds.items()})
 
 # %% [markdown]
 # ## Stage 3 for the main model and every ablation, then greedy decoding of dev and test
 
 # %%
-runs = {ds: pipeline.tune(records[ds], run_dir=llava_run_dir, stage3=s3, variants=llava_ablations, splits=llava_eval_splits,
+runs = {ds: pipeline.tune(records[ds], run_dir=llava_run_dir, stage3=s3_ds[ds], variants=llava_ablations, splits=llava_eval_splits,
                           seed=seed, force=llava_force) for ds in llava_datasets}
 
 # %% [markdown]
@@ -120,7 +127,7 @@ sorted({r[0]["model"] for r in rows.values()})
 # %% [markdown]
 # ## LLaVA-SLT beside the fine-tuned small VLMs and the majority baseline
 # Every row is scored by the same metrics (sacrebleu BLEU, Unicode ROUGE-L ×100) on the same test clips;
-# the small-VLM rows are whatever `03_finetune` wrote to `predictions_dir` (none if it has not run). The
+# the small-VLM rows are what `03_finetune` wrote to `<results_dir>/predictions` in this run (same params hash; none if it has not run). The
 # papers' own test numbers on the real datasets are printed beside, for orientation only.
 
 # %%
@@ -130,7 +137,7 @@ for ds, out in runs.items():
     clips = out["clips"]
     systems = {llava_model_name: rows[ds, test, "main"], f"{llava_model_name} (shuffled video)": rows[ds, test, "main/shuffled_video"]}
     kinds = {llava_model_name: "LLaVA-SLT (ours, tiny)", f"{llava_model_name} (shuffled video)": "control: another clip's video"}
-    others = report.other_systems(predictions_dir, ds, test, exclude_prefix=llava_model_name.split("-")[0])
+    others = report.other_systems(predictions_dir, ds, test, exclude_prefix=llava_model_name.split("-")[0], params_hash=params_hash)
     if "baseline" not in others:  # 03_finetune writes baseline.<dataset>.<split>.jsonl; same definition
         maj = majority_sentence(clips["train"].texts)
         others["baseline"] = report.prediction_rows(clips[test], [maj] * len(clips[test]), model="baseline", params_hash=params_hash)

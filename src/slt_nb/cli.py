@@ -86,7 +86,7 @@ def cmd_reproduce(args) -> int:
         if not sep or not key.strip():
             raise SLTInputError(f"--set expects KEY=VALUE, got {item!r}", hint="e.g. --set 'abl_only=[table8-500M-lm_only]'")
         sets[key.strip()] = yaml.safe_load(value)
-    runtimes = reproduce(args.params, args.only, jobs=args.jobs, set_params=sets)
+    runtimes = reproduce(args.params, args.only, jobs=args.jobs, set_params=sets, share_gpu=args.share_gpu)
     for name, secs in runtimes.items():
         print(f"{name}: {secs:.1f} s")
     return 0
@@ -138,10 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_translate)
 
     s = sub.add_parser("reproduce", help="execute the notebooks headlessly with papermill and rebuild results/")
-    s.add_argument("--params", default=None, help="YAML params file (e.g. params/default.yaml)")
+    s.add_argument("--params", default="params/default.yaml", help="YAML params file (default: params/default.yaml, the embedded default)")
     s.add_argument("--only", nargs="+", default=None, metavar="NOTEBOOK", help="run only these notebooks (e.g. 01_data_prep or data_prep)")
     s.add_argument("--jobs", type=_positive_int, default=1, help="notebooks run at once, each after the notebooks it reads from (default 1)")
     s.add_argument("--set", action="append", metavar="KEY=VALUE", help="override one parameter (YAML value) on top of --params; repeatable")
+    s.add_argument("--share-gpu", action="store_true", help="let notebooks that train on the GPU run at the same time on one GPU (default: one per GPU)")
     s.set_defaults(func=cmd_reproduce)
     return p
 

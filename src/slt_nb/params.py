@@ -3,6 +3,14 @@
 A notebook's ``parameters`` cell lists every default (with its provenance); a params file
 (``params/*.yaml``) overrides only what differs. A key no notebook declares is an error, so
 a typo never silently falls back to a default.
+
+A params file may start from another: ``extends: paper.yaml`` (a path relative to the file that
+says it) loads that file first, then this file's keys replace its keys whole (a ``datasets`` list is
+replaced, not merged). Chains are allowed, cycles are an error.
+
+The params hash identifies what a run's results depend on; :data:`OPERATIONAL` parameters choose
+only which part runs now, how many at once, or whether a finished run is retrained, so they are
+left out of it (one ablation cell per batch job, ``--set abl_only=[...]``, keeps the run's hash).
 """
 
 from __future__ import annotations
@@ -15,12 +23,35 @@ import yaml
 
 from .errors import SLTInputError
 
+EXTENDS = "extends"
+OPERATIONAL = frozenset({"abl_only", "ft_jobs", "ft_force", "abl_force", "llava_force"})  # not part of the params hash
+
 
 def load_params(path: str | Path | None) -> dict:
-    """The overrides in a YAML params file ({} for None or an empty file)."""
+    """The overrides in a YAML params file ({} for None or an empty file), ``extends:`` resolved."""
     if path is None:
         return {}
-    path = Path(path)
+    return _load(Path(path), ())
+
+
+def _load(path: Path, seen: tuple[Path, ...]) -> dict:
+    data = _read(path)
+    parent = data.pop(EXTENDS, None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str) or not parent.strip():
+        raise SLTInputError(f"{EXTENDS} must name one params file, got {parent!r}", file=path, hint="e.g. extends: paper.yaml")
+    base = (path.parent / parent).expanduser() if not Path(parent).expanduser().is_absolute() else Path(parent).expanduser()
+    chain = (*seen, path.resolve())
+    if base.resolve() in chain:
+        raise SLTInputError(f"{EXTENDS} forms a cycle: " + " -> ".join(str(p) for p in (*chain, base.resolve())), file=path)
+    if not base.is_file():
+        raise SLTInputError(f"{EXTENDS}: params file {parent!r} not found (looked at {base})", file=path,
+                            hint="the path is relative to the file that says extends")
+    return {**_load(base, chain), **data}
+
+
+def _read(path: Path) -> dict:
     if not path.is_file():
         raise SLTInputError("params file not found", file=path, hint="pass an existing YAML file, e.g. params/default.yaml")
     try:
@@ -53,6 +84,11 @@ def check_known(overrides: dict, declared: dict[str, set[str]], *, file=None) ->
 def params_for(notebook_params: set[str], overrides: dict) -> dict:
     """The overrides that one notebook declares."""
     return {k: v for k, v in overrides.items() if k in notebook_params}
+
+
+def hashed(overrides: dict) -> dict:
+    """The overrides that identify results: :data:`OPERATIONAL` ones left out."""
+    return {k: v for k, v in overrides.items() if k not in OPERATIONAL}
 
 
 def params_hash(obj) -> str:

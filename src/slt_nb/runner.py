@@ -9,10 +9,21 @@ With ``--jobs N`` up to N notebooks run at once, each in its own process and ker
 notebooks it reads from have finished: a notebook runs after every lower-numbered one unless its
 jupytext header names its inputs (``slt_nb: {after: [01_data_prep]}``). The tables do not depend on
 the order (every notebook reads only what its ``after`` list writes); only the wall times do.
+A notebook whose header says ``gpu: true`` trains on the GPU: with G GPUs visible at most G of them
+run at once, each pinned to its own GPU (``CUDA_VISIBLE_DEVICES``) — on a one-GPU node they take turns
+while CPU notebooks run beside them — unless ``share_gpu`` (``--share-gpu``) asks otherwise.
+
+**Each params file owns its results.** The run writes into the ``results_dir`` (and reads the
+``manifest_dir``) that its params give — ``params/paper.yaml`` sets ``results/paper`` and
+``data/paper/manifests`` — and records its owner in ``<folder>/params.json``; a run of another params
+file into a folder it does not own is refused before anything runs. Every output is stamped with the
+run's params hash, and every reader takes only what carries its own run's hash
+(:func:`slt_nb.metrics.predictions.run_predictions`), never whatever lies in a folder.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -23,11 +34,13 @@ from pathlib import Path
 from . import __version__
 from .errors import SLTInputError
 from .io import write_json, write_text
-from .params import check_known, load_params, params_for, params_hash
+from .params import OPERATIONAL, check_known, hashed, load_params, params_for, params_hash
 from .paths import project_root, resolve
 
 NOTEBOOK_RE = re.compile(r"^\d\d_[a-z0-9_]+\.py$")
 RESERVED = {"params_file", "params_hash"}  # injected by the runner into every notebook that declares them
+OWNER_FILE = "params.json"  # in a results / manifest folder: the params file whose run owns it
+OWNED_DIRS = ("results_dir", "manifest_dir")  # the folders a run writes that another params file's run must not share
 
 
 def list_notebooks(folder: str | Path) -> list[Path]:
@@ -48,16 +61,31 @@ def to_ipynb(py_path: Path, out_path: Path) -> Path:
     return out_path
 
 
-def dependencies(notebooks: list[Path]) -> dict[str, list[str]]:
+def headers(notebooks: list[Path]) -> dict[str, dict]:
+    """stem -> the ``slt_nb`` mapping of the notebook's jupytext header ({} when absent)."""
+    import jupytext
+
+    out = {}
+    for nb in notebooks:
+        head = jupytext.read(nb).metadata.get("slt_nb") or {}
+        if not isinstance(head, dict):
+            raise SLTInputError("the slt_nb header must be a mapping", file=nb, hint="e.g. slt_nb: {after: [01_data_prep], gpu: true}")
+        unknown = sorted(set(head) - {"after", "gpu"})
+        if unknown:
+            raise SLTInputError(f"unknown key(s) {unknown} in the slt_nb header", file=nb, hint="known: after, gpu")
+        out[nb.stem] = head
+    return out
+
+
+def dependencies(notebooks: list[Path], heads: dict[str, dict] | None = None) -> dict[str, list[str]]:
     """stem -> the stems it runs after: its header's ``slt_nb.after`` (prefixes like ``03`` allowed), else
     every lower-numbered notebook. Only notebooks in ``notebooks`` count (``--only`` runs a subset; a
     project copy may hold only some notebooks)."""
-    import jupytext
-
+    heads = heads if heads is not None else headers(notebooks)
     stems = [nb.stem for nb in notebooks]
     out = {}
     for i, nb in enumerate(notebooks):
-        after = (jupytext.read(nb).metadata.get("slt_nb") or {}).get("after")
+        after = heads.get(nb.stem, {}).get("after")
         if after is None:
             out[nb.stem] = stems[:i]
             continue
@@ -71,9 +99,13 @@ def dependencies(notebooks: list[Path]) -> dict[str, list[str]]:
     return out
 
 
-def _execute(src: str, dst: str, params: dict, kernel: str, cwd: str) -> tuple[str, object, str, str]:
-    """Run one notebook with papermill (in a worker process when ``jobs > 1``): ("ok" | "failed", cell, error name, error value)."""
+def _execute(src: str, dst: str, params: dict, kernel: str, cwd: str, gpu: str | None = None) -> tuple[str, object, str, str]:
+    """Run one notebook with papermill (in a worker process when ``jobs > 1``): ("ok" | "failed", cell, error name, error value).
+    ``gpu``: the GPU index its kernel may see (``CUDA_VISIBLE_DEVICES``; the kernel inherits this process's environment)."""
     import papermill
+
+    if gpu is not None:
+        os.environ["CUDA_VISIBLE_DEVICES"] = gpu
 
     try:
         papermill.execute_notebook(src, dst, parameters=params, kernel_name=kernel, cwd=cwd, progress_bar=False, log_output=False)
@@ -88,6 +120,52 @@ def declared_parameters(ipynb: Path) -> dict[str, str]:
 
     info = papermill.inspect_notebook(str(ipynb))
     return {name: spec["default"] for name, spec in info.items()}
+
+
+def literal_default(expr: str):
+    """A ``parameters`` cell default as a value (``"results"`` -> results); not a literal: the expression text."""
+    try:
+        return ast.literal_eval(expr)
+    except (ValueError, SyntaxError):
+        return expr
+
+
+def run_hash(declared: dict[str, dict[str, str]], overrides: dict) -> str:
+    """The params hash of a run: every notebook's defaults + the overrides, :data:`~slt_nb.params.OPERATIONAL`
+    parameters left out (they choose what runs, not what a result is)."""
+    defaults = {nb: {k: v for k, v in d.items() if k not in OPERATIONAL} for nb, d in declared.items()}
+    return params_hash({"version": __version__, "defaults": defaults, "overrides": hashed(overrides)})
+
+
+def effective(name: str, declared: dict[str, dict[str, str]], overrides: dict):
+    """The value a parameter takes in this run: the override, else the notebooks' (shared) default."""
+    if name in overrides:
+        return overrides[name]
+    found = {d[name] for d in declared.values() if name in d}
+    if len(found) > 1:
+        raise SLTInputError(f"notebooks declare {name} with different defaults: {sorted(found)}", hint="give it one default in every notebook")
+    return literal_default(found.pop()) if found else None
+
+
+def claim(folder: Path, params_file: str | None, phash: str, what: str) -> None:
+    """Refuse to write into ``folder`` when another params file's run owns it; else record this run as its
+    owner (``params.json``). Ownership follows the params file; its hash may change (an edited file)."""
+    owner_path = folder / OWNER_FILE
+    if owner_path.is_file():
+        try:
+            owner = json.loads(owner_path.read_text(encoding="utf-8")).get("params_file")
+        except (OSError, json.JSONDecodeError, AttributeError):
+            raise SLTInputError("unreadable owner record", file=owner_path, hint="delete it if this folder holds nothing you need") from None
+        if owner != params_file:
+            name = Path(params_file).stem if params_file else "mine"
+            raise SLTInputError(
+                f"{what} {folder} holds the outputs of {owner or 'the notebook defaults'}; a run of {params_file or 'the notebook defaults'} "
+                "would mix its tables with them",
+                file=owner_path,
+                hint=f"give this params file its own folders, e.g. results_dir: results/{name} and manifest_dir: data/{name}/manifests "
+                     "(or pass the params file that owns them)",
+            )
+    write_json(owner_path, {"params_file": params_file, "params_hash": phash})
 
 
 def select(notebooks: list[Path], only: list[str] | None) -> list[Path]:
@@ -111,10 +189,12 @@ def _html(nb_path: Path, html_path: Path) -> None:
 
 
 def reproduce(params_file: str | Path | None = None, only: list[str] | None = None, *, root: str | Path | None = None, kernel: str = "python3",
-              jobs: int = 1, set_params: dict | None = None) -> dict:
+              jobs: int = 1, set_params: dict | None = None, gpus: int | None = None, share_gpu: bool = False) -> dict:
     """Execute the notebooks, up to ``jobs`` at once (see the module docstring); returns {notebook:
-    seconds}. ``set_params``: overrides on top of the params file's (``--set``; part of the params hash).
-    A failing notebook stops the run with its name and cell."""
+    seconds}. ``set_params``: overrides on top of the params file's (``--set``; part of the params hash
+    unless operational). ``gpus``: GPUs visible (None: ``torch.cuda.device_count()`` when ``jobs > 1``);
+    ``share_gpu``: let ``gpu: true`` notebooks run beside each other anyway. A failing notebook stops the
+    run with its name and cell; the notebooks that finished before it keep their outputs."""
     import multiprocessing as mp
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
@@ -126,10 +206,8 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
     params_path = resolve(params_file, root) if params_file else None
     overrides = {**load_params(params_path), **(set_params or {})}
     notebooks = list_notebooks(root / "notebooks")
-    out_dir = root / "results" / "notebooks"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    runtimes_path = root / "results" / "runtimes.json"
-    runtimes = json.loads(runtimes_path.read_text()) if runtimes_path.exists() else {}
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise SLTInputError(f"jobs must be a positive integer, got {jobs!r}")
 
     # Kernels inherit the environment: notebooks resolve relative paths against this root.
     os.environ["SLT_NB_ROOT"] = str(root.resolve())
@@ -137,20 +215,32 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
         inputs = {nb.stem: to_ipynb(nb, Path(tmp) / f"{nb.stem}.ipynb") for nb in notebooks}
         declared = {stem: declared_parameters(path) for stem, path in inputs.items()}
         check_known(overrides, {k: set(v) - RESERVED for k, v in declared.items()}, file=params_path)
-        # The hash covers every notebook's defaults and the overrides: change either and it changes.
-        phash = params_hash({"version": __version__, "defaults": declared, "overrides": overrides})
+        phash = run_hash(declared, overrides)
         rel_params = str(params_path.relative_to(root)) if params_path and params_path.is_relative_to(root) else (str(params_path) if params_path else None)
+        owned = {name: resolve(value, root) for name in OWNED_DIRS if (value := effective(name, declared, overrides)) is not None}
+        for name, folder in owned.items():
+            claim(folder, rel_params, phash, name)
+        results_dir = owned.get("results_dir", root / "results")  # notebooks that declare none: the project's results/
+        out_dir = results_dir / "notebooks"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        runtimes_path = results_dir / "runtimes.json"
+        runtimes = json.loads(runtimes_path.read_text()) if runtimes_path.exists() else {}
         chosen = select(notebooks, only)
-        after = dependencies(chosen)
-        if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-            raise SLTInputError(f"jobs must be a positive integer, got {jobs!r}")
+        heads = headers(chosen)
+        after = dependencies(chosen, heads)
+        on_gpu = {nb.stem for nb in chosen if heads[nb.stem].get("gpu")}
+        if jobs > 1 and gpus is None and on_gpu:
+            import torch
 
-        def submit(run, nb):
+            gpus = torch.cuda.device_count()
+        gpu_slots = [str(i) for i in range(gpus or 0)]  # free GPU indices for gpu notebooks (jobs > 1)
+
+        def submit(run, nb, gpu=None):
             names = set(declared[nb.stem])
             params = params_for(names, overrides)
             params.update({k: v for k, v in (("params_file", rel_params), ("params_hash", phash)) if k in names})
             executed = Path(tmp) / f"{nb.stem}.executed.ipynb"
-            return run(_execute, str(inputs[nb.stem]), str(executed), params, kernel, str(root)), executed
+            return run(_execute, str(inputs[nb.stem]), str(executed), params, kernel, str(root), gpu), executed
 
         def finish(nb, outcome, executed, seconds):
             status, cell, ename, evalue = outcome
@@ -166,7 +256,22 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
             (out_dir / f"{nb.stem}.failed.ipynb").unlink(missing_ok=True)
             write_json(runtimes_path, runtimes)
 
+        def startable(pending, running_gpu: int) -> list:
+            """Ready notebooks in order, at most one per GPU for the gpu ones (none without GPUs: they then train
+            on the CPU; any number with share_gpu)."""
+            out, gpu_budget = [], len(gpu_slots) - running_gpu
+            for nb in pending:
+                if not set(after[nb.stem]) <= done:
+                    continue
+                if nb.stem in on_gpu and gpu_slots and not share_gpu:
+                    if gpu_budget <= 0:
+                        continue
+                    gpu_budget -= 1
+                out.append(nb)
+            return out
+
         with tqdm(total=len(chosen), desc="notebooks", unit="nb") as bar:
+            done: set[str] = set()
             if jobs == 1:
                 for nb in chosen:
                     t0 = time.perf_counter()
@@ -174,18 +279,24 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
                     finish(nb, outcome, executed, time.perf_counter() - t0)
                     bar.update()
             else:
-                done, running, pending = set(), {}, list(chosen)
+                running, pending = {}, list(chosen)
                 with ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn")) as ex:
                     while pending or running:
                         if not running and not any(set(after[nb.stem]) <= done for nb in pending):
                             raise SLTInputError("the notebooks' slt_nb.after lists form a cycle: " + ", ".join(nb.stem for nb in pending))
-                        for nb in [nb for nb in pending if set(after[nb.stem]) <= done][: jobs - len(running)]:
+                        busy_gpus = [g for (_nb, _ex, _t0, g) in running.values() if g is not None]
+                        n_gpu = sum(1 for (nb, *_r) in running.values() if nb.stem in on_gpu)
+                        for nb in startable(pending, n_gpu)[: jobs - len(running)]:
                             pending.remove(nb)
-                            fut, executed = submit(ex.submit, nb)
-                            running[fut] = (nb, executed, time.perf_counter())
+                            gpu = None
+                            if nb.stem in on_gpu and not share_gpu and len(gpu_slots) > 1:
+                                gpu = next(g for g in gpu_slots if g not in busy_gpus)
+                                busy_gpus.append(gpu)
+                            fut, executed = submit(ex.submit, nb, gpu)
+                            running[fut] = (nb, executed, time.perf_counter(), gpu)
                         finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
                         for fut in finished:
-                            nb, executed, t0 = running.pop(fut)
+                            nb, executed, t0, _gpu = running.pop(fut)
                             try:
                                 finish(nb, fut.result(), executed, time.perf_counter() - t0)
                             except BaseException:
@@ -194,5 +305,5 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
                                 raise
                             done.add(nb.stem)
                             bar.update()
-    write_index(root / "results", params_file=rel_params, params_hash=phash, runtimes=runtimes)
+    write_index(results_dir, params_file=rel_params, params_hash=phash, runtimes=runtimes)
     return runtimes

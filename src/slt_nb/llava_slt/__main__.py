@@ -4,9 +4,11 @@
     accelerate launch -m slt_nb.llava_slt pretrain --params params/paper.yaml
     accelerate launch -m slt_nb.llava_slt tune --params params/paper.yaml # = notebook 08's training + predictions
 
-The params file is the runner's (``llava_*``, ``seed``, ``manifest_dir``, ``predictions_dir``; other
+The params file is the runner's (``llava_*``, ``seed``, ``manifest_dir``, ``results_dir``; other
 keys are ignored); missing keys take the package defaults. Every process trains (data-parallel);
-the main process writes the stage folders and the predictions. Tables and figures stay in 08.
+the main process writes the stage folders and the predictions (``<results_dir>/predictions``, stamped
+with the params hash ``slt-nb reproduce --params`` gives the same file, so notebook 08 and the
+metrics notebooks take them as their run's). Tables and figures stay in 08.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from ..params import load_params
 from .config import ABLATIONS, ENCODER_VARIANTS
 
 DEFAULTS = {
-    "seed": 0, "manifest_dir": "data/manifests", "predictions_dir": "results/predictions", "llava_run_dir": "runs/llava_slt",
+    "seed": 0, "manifest_dir": "data/manifests", "results_dir": "results", "llava_run_dir": "runs/llava_slt",
     "llava_datasets": ["phoenix"], "llava_t_max": 32, "llava_llm": {}, "llava_stage1": {}, "llava_stage2": {},
     "llava_encoder_variants": ENCODER_VARIANTS, "llava_stage3": {}, "llava_ablations": ABLATIONS,
     "llava_model_name": "llava_slt-tiny", "llava_eval_splits": ["dev", "test"], "llava_force": False,
@@ -39,6 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     from . import pipeline, report
     from .config import llm_config, stage1_config, stage2_config, stage3_config
 
+    from ..paths import project_root, resolve
+    from ..provenance import declared
+    from ..runner import run_hash
+
+    phash = run_hash(declared(project_root()), load_params(args.params))
     records = {r["name"]: r for r in load_prepared(p["manifest_dir"])}
     is_main = PartialState(cpu=not torch.cuda.is_available()).is_main_process
     for ds in p["llava_datasets"]:
@@ -54,8 +61,8 @@ def main(argv: list[str] | None = None) -> int:
                 if variant.endswith("shuffled_video"):
                     continue
                 for sp, preds in by_split.items():
-                    rows = report.prediction_rows(out["clips"][sp], preds, model=report.variant_model(p["llava_model_name"], variant), params_hash=None)
-                    print(report.write_predictions(rows, p["predictions_dir"]))
+                    rows = report.prediction_rows(out["clips"][sp], preds, model=report.variant_model(p["llava_model_name"], variant), params_hash=phash)
+                    print(report.write_predictions(rows, resolve(p["results_dir"]) / "predictions"))
     return 0
 
 

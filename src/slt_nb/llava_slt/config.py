@@ -218,6 +218,27 @@ def llm_config(d: dict | None = None) -> LLMConfig:
     return with_overrides(LLMConfig(), d, "llm")
 
 
+PARTS = ("llm", "stage1", "stage2", "stage3")
+
+
+def for_dataset(per_dataset: dict | None, dataset: str, part: str, base):
+    """``base`` (the shared config of ``part``: llm, stage1, stage2 or stage3) with the overrides that
+    ``per_dataset[dataset][part]`` gives. The paper configures each benchmark apart (Sec 4.2: on PHOENIX-2014T
+    Llama-3.1-8B-Instruct without continued pretraining; on CSL-Daily Qwen2.5-7B after it); params say so
+    in ``llava_per_dataset``. Unknown parts or keys are an error naming their path."""
+    if per_dataset is None:
+        return base
+    if not isinstance(per_dataset, dict) or not all(isinstance(v, dict) for v in per_dataset.values()):
+        raise SLTInputError("llava_per_dataset must map dataset names to {part: overrides}", hint=f"parts: {list(PARTS)}")
+    for ds, parts in per_dataset.items():
+        unknown = sorted(set(parts) - set(PARTS))
+        if unknown:
+            raise SLTInputError(f"unknown part(s) {unknown} in llava_per_dataset.{ds}", hint=f"allowed: {list(PARTS)}")
+    if part not in PARTS:
+        raise SLTInputError(f"unknown part {part!r}", hint=f"allowed: {list(PARTS)}")
+    return with_overrides(base, per_dataset.get(dataset, {}).get(part), f"llava_per_dataset.{dataset}.{part}")
+
+
 def config_hash(*parts) -> str:
     """Hash of configs (dataclasses or JSON-able values): the key that lets a finished stage be skipped."""
     return params_hash([to_dict(p) if dataclasses.is_dataclass(p) else p for p in parts])

@@ -44,10 +44,14 @@ def score(rows: list[dict], dataset: str) -> dict:
     return out
 
 
-def other_systems(pred_dir: str | Path, dataset: str, split: str, exclude_prefix: str = "llava_slt") -> dict[str, list[dict]]:
-    """Prediction files of other systems for one dataset split (the fine-tuned small VLMs, the baseline)."""
+def other_systems(pred_dir: str | Path, dataset: str, split: str, exclude_prefix: str = "llava_slt",
+                  params_hash: str | None = None) -> dict[str, list[dict]]:
+    """Prediction files of other systems for one dataset split (the fine-tuned small VLMs, the baseline)
+    written by the run ``params_hash`` (None: by any run); other runs' files are left out."""
+    from ..metrics.predictions import run_predictions
+
     out = {}
-    for path in sorted(Path(pred_dir).glob(f"*.{dataset}.{split}.jsonl")):
+    for path in run_predictions(pred_dir, params_hash, f"*.{dataset}.{split}.jsonl")[0]:
         model = path.name[: -len(f".{dataset}.{split}.jsonl")]
         if model.startswith(exclude_prefix):
             continue
@@ -87,19 +91,28 @@ def ablation_table(systems: dict[str, list[dict]], dataset: str, labels: dict[st
     return pd.DataFrame(rows)
 
 
-def config_table(configs: dict, paper: dict) -> pd.DataFrame:
-    """Ours beside the paper for every value the paper states (``paper``: dotted key -> (value, source))."""
+def config_table(configs: dict, paper: dict, per_dataset: dict[str, dict] | None = None) -> pd.DataFrame:
+    """Ours beside the paper for every value the paper states (``paper``: dotted key -> (value, source)).
+    ``per_dataset``: {dataset: {part: config}} (``llava_per_dataset`` applied); where a dataset's value
+    differs from the shared one, one column per dataset."""
     from .config import to_dict
 
-    rows = []
-    for key, (value, source) in paper.items():
+    def value(cfgs: dict, key: str):
         head, *rest = key.split(".")
-        if head not in configs:
-            continue
-        cur = to_dict(configs[head])
+        cur = to_dict(cfgs[head])
         for part in rest:
             cur = cur[part]
-        rows.append({"Setting": key, "Ours (this run)": str(cur), "Paper": str(value), "Source": source})
+        return str(cur)
+
+    rows = []
+    for key, (pvalue, source) in paper.items():
+        head = key.split(".")[0]
+        if head not in configs:
+            continue
+        ours = value(configs, key)
+        per = {ds: value({**configs, **parts}, key) for ds, parts in (per_dataset or {}).items()}
+        cols = {"Ours (this run)": ours} if all(v == ours for v in per.values()) else {f"Ours ({ds})": v for ds, v in per.items()}
+        rows.append({"Setting": key, **cols, "Paper": str(pvalue), "Source": source})
     return pd.DataFrame(rows)
 
 

@@ -12,6 +12,11 @@ Required: ``id`` (string or integer; kept as a string), ``reference`` (a non-emp
 Blank lines are skipped. Every problem raises :class:`~slt_nb.errors.SLTInputError` naming the
 file and the line: a missing or empty file, a line that is not JSON or not an object, a missing
 or mistyped field, an empty reference, a duplicate id.
+
+Every file belongs to one run: its rows carry that run's ``params_hash``. A reader inside a run passes
+its own hash (``read_predictions(path, params_hash=h)``, :func:`run_predictions`) and gets only what
+that run wrote: a file of another run — another params file, an earlier version of this one — is
+refused or left out, never mixed into a table.
 """
 
 from __future__ import annotations
@@ -87,16 +92,48 @@ def _parse(lines: Iterable[str], file) -> list[Prediction]:
     return out
 
 
-def read_predictions(path: str | Path) -> list[Prediction]:
-    """Validated records of a predictions JSONL file, in file order."""
+def read_predictions(path: str | Path, *, params_hash: str | None = None) -> list[Prediction]:
+    """Validated records of a predictions JSONL file, in file order. ``params_hash``: the run that must have
+    written it (an :class:`SLTInputError` names the file and both hashes otherwise); None: any run."""
     path = Path(path)
     if not path.is_file():
         raise SLTInputError("predictions file not found", file=path, hint="run the fine-tuning notebook first, or check the path")
     try:
         with path.open(encoding="utf-8") as fh:
-            return _parse(fh, path)
+            records = _parse(fh, path)
     except UnicodeDecodeError as exc:
         raise SLTInputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=path) from None
+    if params_hash is not None and (found := run_of(records, path)) != params_hash:
+        raise SLTInputError(f"written by another run (params hash {found}, this run {params_hash})", file=path,
+                            hint="re-run the notebook that writes it with this params file")
+    return records
+
+
+def run_of(records: list[Prediction], path=None) -> str | None:
+    """The params hash of the run that wrote ``records`` (one file); rows of several runs are an error."""
+    hashes = {r.params_hash for r in records}
+    if len(hashes) > 1:
+        raise SLTInputError(f"rows of several runs in one file (params hashes {sorted(map(str, hashes))})", file=path,
+                            hint="a predictions file is written whole by one run; delete it and re-run the notebook that writes it")
+    return hashes.pop()
+
+
+def run_predictions(folder: str | Path, params_hash: str | None, pattern: str = "*.jsonl") -> tuple[list[Path], dict[str, list[str]]]:
+    """(files in ``folder`` matching ``pattern`` written by the run ``params_hash``, sorted; {other hash: file
+    names} of the files other runs left there). ``params_hash`` None: every file is taken."""
+    return split_by_run(sorted(Path(folder).glob(pattern)) if Path(folder).is_dir() else [], params_hash)
+
+
+def split_by_run(paths: list[Path], params_hash: str | None) -> tuple[list[Path], dict[str, list[str]]]:
+    """``paths`` split into (those the run ``params_hash`` wrote, {other hash: file names})."""
+    mine, others = [], {}
+    for path in paths:
+        h = run_of(read_predictions(path), path)
+        if params_hash is None or h == params_hash:
+            mine.append(path)
+        else:
+            others.setdefault(str(h), []).append(path.name)
+    return mine, others
 
 
 def parse_predictions(rows: Iterable[dict | str], *, source: str = "<records>") -> list[Prediction]:

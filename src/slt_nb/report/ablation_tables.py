@@ -3,7 +3,8 @@
 Scores are :func:`slt_nb.train.table3.score_predictions` (sacrebleu corpus BLEU-1..4, 13a,
 case-sensitive; sentence ROUGE-L F averaged; x100), the same numbers notebook 03 and 05 print.
 A cell whose predictions are missing (a batch job that has not run yet) is listed as missing, not
-dropped silently.
+dropped silently; so is a cell whose predictions file was written by another run (another params
+hash): a cell is done only when this run's predictions exist.
 """
 
 from __future__ import annotations
@@ -24,22 +25,30 @@ def predictions_path(pred_dir: str | Path, cell: Cell, split: str = "test") -> P
     return Path(pred_dir) / f"{cell.id}.{cell.config.dataset}.{split}.jsonl"
 
 
-def _scores(cells: list[Cell], pred_dir, split: str) -> tuple[list[tuple[Cell, dict]], list[str]]:
+def done(cell: Cell, pred_dir, params_hash: str | None, split: str = "test") -> bool:
+    """Whether ``cell`` has test predictions written by the run ``params_hash`` (None: by any run)."""
+    from ..metrics.predictions import read_predictions, run_of
+
+    p = predictions_path(pred_dir, cell, split)
+    return p.is_file() and (params_hash is None or run_of(read_predictions(p), p) == params_hash)
+
+
+def _scores(cells: list[Cell], pred_dir, split: str, params_hash: str | None) -> tuple[list[tuple[Cell, dict]], list[str]]:
     found, missing = [], []
     for c in cells:
-        p = predictions_path(pred_dir, c, split)
-        if p.is_file():
-            found.append((c, score_predictions(p)))
+        if done(c, pred_dir, params_hash, split):
+            found.append((c, score_predictions(predictions_path(pred_dir, c, split), params_hash)))
         else:
             missing.append(c.id)
     return found, missing
 
 
-def table8(cells: list[Cell], pred_dir: str | Path, *, params: dict | None = None, split: str = "test") -> tuple[pd.DataFrame, list[str]]:
-    """(Table 8 in the paper's layout, ids of cells without predictions). ``params``: {cell id:
-    {"trainable": n, "total": n}} adds our model's parameter counts."""
+def table8(cells: list[Cell], pred_dir: str | Path, *, params: dict | None = None, split: str = "test",
+           params_hash: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """(Table 8 in the paper's layout, ids of cells without predictions of the run ``params_hash``).
+    ``params``: {cell id: {"trainable": n, "total": n}} adds our model's parameter counts."""
     params = params or {}
-    found, missing = _scores([c for c in cells if c.table == "Table 8"], pred_dir, split)
+    found, missing = _scores([c for c in cells if c.table == "Table 8"], pred_dir, split, params_hash)
     rows = []
     for c, s in found:
         p = params.get(c.id, {})
@@ -48,21 +57,20 @@ def table8(cells: list[Cell], pred_dir: str | Path, *, params: dict | None = Non
     return pd.DataFrame(rows), missing
 
 
-def table9(cells: list[Cell], pred_dir: str | Path, *, split: str = "test") -> tuple[pd.DataFrame, list[str]]:
-    """(Table 9 in the paper's layout, ids of cells without predictions)."""
-    found, missing = _scores([c for c in cells if c.table == "Table 9"], pred_dir, split)
+def table9(cells: list[Cell], pred_dir: str | Path, *, split: str = "test", params_hash: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """(Table 9 in the paper's layout, ids of cells without predictions of the run ``params_hash``)."""
+    found, missing = _scores([c for c in cells if c.table == "Table 9"], pred_dir, split, params_hash)
     rows = [{"Max Frames": c.t_max, "Model (ours)": c.config.model, **{m: s[m] for m in METRICS}, "n": s["n"]} for c, s in found]
     return pd.DataFrame(rows), missing
 
 
-def signature_of(cells: list[Cell], pred_dir: str | Path, split: str = "test") -> str:
-    """The metric signature (as under Table 3) from the first cell that has predictions."""
+def signature_of(cells: list[Cell], pred_dir: str | Path, split: str = "test", params_hash: str | None = None) -> str:
+    """The metric signature (as under Table 3) from the first cell that has predictions of this run."""
     from ..train.table3 import table3_signature
 
     for c in cells:
-        p = predictions_path(pred_dir, c, split)
-        if p.is_file():
-            return table3_signature(p)
+        if done(c, pred_dir, params_hash, split):
+            return table3_signature(predictions_path(pred_dir, c, split))
     return ""
 
 

@@ -29,11 +29,17 @@ def _natural(path: Path) -> list:
 
 
 def write_index(results_dir: str | Path, *, params_file: str | None, params_hash: str, runtimes: dict[str, float]) -> Path:
+    """``<results_dir>/README.md``: the tables this run (``params_hash``) wrote, its figures and executed notebooks."""
     results_dir = Path(results_dir)
     lines = [HEADER, f"- Params file: `{params_file or 'notebook defaults'}`", f"- Params hash: `{params_hash}`", f"- slt-nb version: `{__version__}`", ""]
 
     metas = [(json.loads(p.read_text(encoding="utf-8")), p) for p in (results_dir / "tables").glob("*.meta.json")]
     metas.sort(key=lambda mp: (mp[0].get("notebook") or "", _natural(mp[1])))  # notebook order, then table2 < table10
+    stale = [meta["name"] for meta, _ in metas if meta.get("params_hash") != params_hash]  # written by another run: never shown as this one's
+    metas = [(meta, p) for meta, p in metas if meta.get("params_hash") == params_hash]
+    if stale:
+        lines += [f"Not shown: {len(stale)} table(s) in `tables/` written by another run (another params hash): "
+                  + ", ".join(f"`{n}`" for n in stale) + ". Re-run their notebooks with this params file to refresh them.", ""]
     if metas:
         lines += ["## Tables", ""]
         for meta, meta_path in metas:

@@ -97,15 +97,25 @@ def find_predictions(
     datasets: Iterable[str] | None = None,
     splits: Iterable[str] | None = None,
     exclude: Iterable[str] = (),
+    params_hash: str | None = None,
 ) -> list[PredictionFile]:
-    """Every ``*.jsonl`` in ``predictions_dir`` (optionally only some models/datasets/splits), sorted.
+    """Every ``*.jsonl`` in ``predictions_dir`` written by the run ``params_hash`` (None: by any run),
+    optionally only some models/datasets/splits, sorted.
 
-    ``exclude``: model-name globs to leave out (e.g. ``llava_slt*``, scored by notebook 08).
-    No file at all is an error that says to run the fine-tuning notebook first."""
+    ``exclude``: model-name globs to leave out (e.g. ``llava_slt*``, scored by notebook 08). Files other
+    runs left in the folder are never taken. No file of this run at all is an error that says to run the
+    fine-tuning notebook first (and which other runs' files it found)."""
+    from ..metrics.predictions import split_by_run
+
     folder = resolve(predictions_dir)
     paths = sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
+    for p in paths:
+        parse_name(p)  # a file not named <model>.<dataset>.<split>.jsonl is an error before anything is read
+    paths, others = split_by_run(paths, params_hash)
     if not paths:
-        raise SLTInputError("no predictions found (no *.jsonl)", file=folder, hint=RUN_NOTEBOOK_HINT)
+        other = "; files of other runs: " + ", ".join(f"{h}: {len(v)}" for h, v in sorted(others.items())) if others else ""
+        which = "" if params_hash is None else f" of this run (params hash {params_hash})"
+        raise SLTInputError(f"no predictions found{which} (no *.jsonl){other}", file=folder, hint=RUN_NOTEBOOK_HINT)
     found = [PredictionFile(*parse_name(p), path=p) for p in paths]
     keep = [
         f

@@ -22,12 +22,13 @@ METRICS = ("BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "ROUGE-L")
 SHUFFLED = "shuffled video"
 
 
-def score_predictions(path: str | Path) -> dict:
-    """{BLEU-1..4, ROUGE-L (x100), n, sacrebleu signature} of one predictions JSONL file."""
+def score_predictions(path: str | Path, params_hash: str | None = None) -> dict:
+    """{BLEU-1..4, ROUGE-L (x100), n, sacrebleu signature} of one predictions JSONL file; ``params_hash``:
+    the run that must have written it (None: any)."""
     from ..metrics import corpus_bleu, read_predictions, rouge_l
     from ..metrics.text import lang_of_dataset
 
-    recs = read_predictions(path)
+    recs = read_predictions(path, params_hash=params_hash)
     if not recs:
         raise SLTInputError("empty predictions file", file=path)
     lang = lang_of_dataset(recs[0].dataset)
@@ -39,9 +40,13 @@ def score_predictions(path: str | Path) -> dict:
 
 
 def table3(pred_dir: str | Path, models: list[str], datasets: list[str], splits=("dev", "test"), *, labels: dict | None = None,
-           controls_dir: str | Path | None = None) -> pd.DataFrame:
+           controls_dir: str | Path | None = None, params_hash: str | None = None) -> pd.DataFrame:
     """Long-form Table 3 (ours): one row per dataset x model x split, the baseline after the models,
-    then the shuffled-video controls found in ``controls_dir``."""
+    then the shuffled-video controls found in ``controls_dir``. Every file must come from the run
+    ``params_hash`` (a model's or the baseline's from another run is an error; a control of another run
+    is not this run's control and is left out)."""
+    from ..metrics.predictions import read_predictions, run_of
+
     labels = labels or {}
     rows = []
     for ds in datasets:
@@ -49,11 +54,11 @@ def table3(pred_dir: str | Path, models: list[str], datasets: list[str], splits=
             for model, folder, kind in [(m, pred_dir, "model") for m in models] + [(BASELINE, pred_dir, "baseline")] + \
                                        [(m, controls_dir, SHUFFLED) for m in models if controls_dir is not None]:
                 path = Path(folder) / f"{model}.{ds}.{split}.jsonl"
+                if kind == SHUFFLED and (not path.is_file() or (params_hash is not None and run_of(read_predictions(path), path) != params_hash)):
+                    continue
                 if not path.is_file():
-                    if kind == SHUFFLED:
-                        continue
                     raise SLTInputError("predictions file missing", file=path, hint="run the training and prediction cells first")
-                s = score_predictions(path)
+                s = score_predictions(path, params_hash)
                 rows.append({"Dataset": labels.get(ds, ds), "dataset": ds, "Model": model if kind != SHUFFLED else f"{model} ({SHUFFLED})",
                              "Split": split, **{m: s[m] for m in METRICS}, "n": s["n"]})
     return pd.DataFrame(rows)

@@ -1,0 +1,74 @@
+"""What a notebook stamps its outputs with: the params file and the params hash of its run.
+
+Under ``slt-nb reproduce`` the runner injects both. Stepping through a notebook in JupyterLab nobody
+does, so :func:`this_run` computes them: the run is ``params/default.yaml``'s (the embedded default,
+what ``make reproduce`` runs), and a parameter edited in the notebook's ``parameters`` cell counts as
+an override of it — the hash is then exactly the one ``slt-nb reproduce --params params/default.yaml
+--set NAME=VALUE …`` would give, and the label names the edits. Readers match outputs by that hash
+(:mod:`slt_nb.metrics.predictions`), so an interactive notebook reads what the reproduction (or an
+interactive run with the same parameters) wrote, and nothing else.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+DEFAULT_PARAMS = "params/default.yaml"
+
+
+@lru_cache(maxsize=4)
+def _declared(root: str, stamp: tuple) -> dict[str, dict[str, str]]:
+    """{notebook: {parameter: default expression}} of every notebook under ``root`` (``stamp``: mtimes, the cache key)."""
+    from .runner import declared_parameters, list_notebooks, to_ipynb
+
+    with tempfile.TemporaryDirectory(prefix="slt-nb-prov-") as tmp:
+        return {nb.stem: declared_parameters(to_ipynb(nb, Path(tmp) / f"{nb.stem}.ipynb")) for nb in list_notebooks(Path(root) / "notebooks")}
+
+
+def declared(root: str | Path) -> dict[str, dict[str, str]]:
+    """Every notebook's declared parameters and their default expressions (cached while no notebook changes)."""
+    from .runner import list_notebooks
+
+    nbs = list_notebooks(Path(root) / "notebooks")
+    return _declared(str(root), tuple((nb.name, nb.stat().st_mtime_ns) for nb in nbs))
+
+
+def edits(notebook: str, namespace: dict, table: dict[str, dict[str, str]]) -> dict:
+    """The parameters of ``notebook`` whose value in ``namespace`` differs from the cell's default."""
+    from .runner import RESERVED, literal_default
+
+    if notebook not in table:
+        from .errors import SLTInputError
+
+        raise SLTInputError(f"unknown notebook {notebook!r}", hint="choose from " + ", ".join(sorted(table)))
+    out = {}
+    for name, expr in table[notebook].items():
+        if name in RESERVED or name not in namespace:
+            continue
+        default = literal_default(expr)
+        if namespace[name] != default and not (isinstance(default, str) and default == expr):  # a non-literal default is not compared
+            out[name] = namespace[name]
+    return out
+
+
+def this_run(notebook: str, params_file: str | None, params_hash: str | None, namespace: dict) -> tuple[str, str]:
+    """(params file label, params hash) for ``notebook``'s outputs (see the module docstring).
+
+    ``params_file`` / ``params_hash``: the values of the notebook's own parameters (set by the runner,
+    None when run interactively); ``namespace``: the notebook's ``globals()``. Under the runner they are
+    returned unchanged."""
+    if params_hash is not None:
+        return params_file, params_hash
+    from .params import load_params
+    from .paths import project_root
+    from .runner import run_hash
+
+    root = project_root()
+    table = declared(root)
+    default_file = root / DEFAULT_PARAMS
+    changed = edits(notebook, namespace, table)
+    overrides = {**load_params(default_file if default_file.is_file() else None), **changed}
+    label = DEFAULT_PARAMS + (f" + edited in {notebook}: {', '.join(sorted(changed))}" if changed else "")
+    return label, run_hash(table, overrides)

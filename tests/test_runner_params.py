@@ -1,0 +1,174 @@
+"""Params files own their results: extends, the hash's operational parameters, folder ownership,
+readers that take only their own run's files, and GPU notebooks that never share a GPU."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from slt_nb.errors import SLTInputError
+from slt_nb.params import load_params
+from slt_nb.runner import reproduce, run_hash
+
+HEADER = "# ---\n# jupyter:\n#   kernelspec:\n#     display_name: Python 3\n#     language: python\n#     name: python3\n{extra}# ---\n\n"
+BODY = """# %% tags=["parameters"]
+value = 1  # a number
+results_dir = "results"  # where the outputs go
+manifest_dir = "data/manifests"  # an owned folder too
+abl_only = None  # operational
+params_hash = None  # set by the runner
+
+# %%
+import json, time
+from pathlib import Path
+t0 = time.time()
+time.sleep({sleep})
+out = Path(results_dir) / "tables"
+out.mkdir(parents=True, exist_ok=True)
+(out / "{name}.meta.json").write_text(json.dumps({{"name": "{name}", "caption": "{name}", "notebook": "{name}", "params_hash": params_hash}}))
+(out / "{name}.md").write_text(str(value))
+(Path(results_dir) / "{name}.times").write_text(f"{{t0}} {{time.time()}}")
+"""
+
+
+def _nb(root, name, after=None, gpu=False, sleep=0.0):
+    extra = ""
+    if after is not None or gpu:
+        extra = "#   slt_nb:\n" + (f"#     after: [{', '.join(after)}]\n" if after is not None else "") + ("#     gpu: true\n" if gpu else "")
+    (root / "notebooks").mkdir(exist_ok=True)
+    (root / "notebooks" / f"{name}.py").write_text(HEADER.format(extra=extra) + BODY.format(name=name, sleep=sleep))
+
+
+# ---- extends ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "files, want",
+    [
+        ({"a.yaml": "seed: 1\nt_max: 64\n", "b.yaml": "extends: a.yaml\nt_max: 8\n"}, {"seed": 1, "t_max": 8}),  # child wins
+        ({"a.yaml": "x: [1, 2]\n", "sub/b.yaml": "extends: ../a.yaml\nx: [3]\n"}, {"x": [3]}),  # relative to the child; lists replaced
+        ({"a.yaml": "x: 1\n", "b.yaml": "extends: a.yaml\ny: 2\n", "c.yaml": "extends: b.yaml\nz: 3\n"}, {"x": 1, "y": 2, "z": 3}),  # chains
+    ],
+)
+def test_extends_merges_top_level_keys(tmp_path, files, want):
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert load_params(tmp_path / list(files)[-1]) == want
+
+
+@pytest.mark.parametrize(
+    "files, match",
+    [
+        ({"a.yaml": "extends: b.yaml\n", "b.yaml": "extends: a.yaml\n"}, "cycle"),
+        ({"a.yaml": "extends: nope.yaml\n"}, "not found"),
+        ({"a.yaml": "extends: [x.yaml]\n"}, "one params file"),
+    ],
+)
+def test_extends_errors_name_the_file(tmp_path, files, match):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    with pytest.raises(SLTInputError, match=match) as err:
+        load_params(tmp_path / "a.yaml")
+    assert "a.yaml" in str(err.value)
+
+
+def test_operational_parameters_do_not_change_the_hash():
+    declared = {"01_a": {"value": "1", "abl_only": "None", "ft_jobs": "1"}}
+    base = run_hash(declared, {"value": 2})
+    assert run_hash(declared, {"value": 2, "abl_only": ["table8-256M-full"], "ft_jobs": 4}) == base
+    assert run_hash(declared, {"value": 3}) != base
+
+
+# ---- ownership, stamping, the index --------------------------------------------------------------
+
+def test_a_params_file_owns_its_folders(tmp_path):
+    _nb(tmp_path, "01_a")
+    (tmp_path / "p.yaml").write_text("value: 2\n")
+    (tmp_path / "q.yaml").write_text("value: 3\n")
+    reproduce("p.yaml", root=tmp_path)
+    owner = json.loads((tmp_path / "results" / "params.json").read_text())
+    assert owner["params_file"] == "p.yaml"
+    before = (tmp_path / "results" / "tables" / "01_a.md").read_text()
+    with pytest.raises(SLTInputError, match=r"holds the outputs of p.yaml.*results_dir: results/q"):
+        reproduce("q.yaml", root=tmp_path)
+    assert (tmp_path / "results" / "tables" / "01_a.md").read_text() == before == "2"  # nothing of q's run was written
+    (tmp_path / "q.yaml").write_text("value: 3\nresults_dir: results/q\nmanifest_dir: data/q/manifests\n")
+    reproduce("q.yaml", root=tmp_path)
+    assert (tmp_path / "results" / "q" / "tables" / "01_a.md").read_text() == "3"
+    (tmp_path / "p.yaml").write_text("value: 4\n")  # the same params file, edited: still its owner
+    reproduce("p.yaml", root=tmp_path)
+    assert (tmp_path / "results" / "tables" / "01_a.md").read_text() == "4"
+
+
+def test_the_index_shows_only_this_runs_tables(tmp_path):
+    _nb(tmp_path, "01_a")
+    _nb(tmp_path, "02_b")
+    (tmp_path / "p.yaml").write_text("value: 2\n")
+    reproduce("p.yaml", root=tmp_path)
+    (tmp_path / "p.yaml").write_text("value: 5\n")  # a new version of the params; only 02 re-run
+    reproduce("p.yaml", only=["02_b"], root=tmp_path)
+    index = (tmp_path / "results" / "README.md").read_text()
+    assert "### 02_b" in index and "### 01_a" not in index
+    assert "Not shown: 1 table(s)" in index and "`01_a`" in index
+
+
+# ---- readers take only their own run's files -----------------------------------------------------
+
+def _pred(path, model, params_hash, prediction="ein satz ."):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"id": "a", "reference": "ein satz .", "prediction": prediction, "dataset": "phoenix", "split": "test",
+                                "model": model, "params_hash": params_hash}) + "\n")
+
+
+def test_readers_take_only_files_of_their_run(tmp_path):
+    from slt_nb.llava_slt.report import other_systems
+    from slt_nb.metrics.predictions import read_predictions, run_predictions
+    from slt_nb.report.metrics_tables import find_predictions
+
+    _pred(tmp_path / "smolvlm-SmolVLM2-2.2B-Instruct.phoenix.test.jsonl", "smolvlm-SmolVLM2-2.2B-Instruct", "mine")
+    _pred(tmp_path / "smolvlm-tiny.phoenix.test.jsonl", "smolvlm-tiny", "default")  # the default's file, committed beside it
+    mine, others = run_predictions(tmp_path, "mine")
+    assert [p.name for p in mine] == ["smolvlm-SmolVLM2-2.2B-Instruct.phoenix.test.jsonl"] and others == {"default": ["smolvlm-tiny.phoenix.test.jsonl"]}
+    assert [f.model for f in find_predictions(tmp_path, params_hash="mine")] == ["smolvlm-SmolVLM2-2.2B-Instruct"]
+    assert list(other_systems(tmp_path, "phoenix", "test", params_hash="mine")) == ["smolvlm-SmolVLM2-2.2B-Instruct"]
+    with pytest.raises(SLTInputError, match=r"no predictions found of this run \(params hash other\).*default: 1, mine: 1"):
+        find_predictions(tmp_path, params_hash="other")
+    with pytest.raises(SLTInputError, match="written by another run"):
+        read_predictions(tmp_path / "smolvlm-tiny.phoenix.test.jsonl", params_hash="mine")
+    (tmp_path / "mixed.phoenix.test.jsonl").write_text(
+        "\n".join(json.dumps({"id": i, "reference": "x", "prediction": "x", "params_hash": h}) for i, h in (("a", "one"), ("b", "two"))) + "\n")
+    with pytest.raises(SLTInputError, match="several runs"):
+        run_predictions(tmp_path, "mine")
+
+
+def test_an_ablation_cell_is_done_only_with_its_runs_predictions(tmp_path):
+    from slt_nb.report import ablation_tables as abt
+    from slt_nb.train.ablations import table8_cells
+
+    cells = table8_cells([["256M", "full"], ["500M", "lm_only"]], {"256M": "tiny-xs", "500M": "tiny-s"}, family="smolvlm", dataset="phoenix", epochs=1)
+    for c in cells:  # both cells' files exist, written by another run (the default's)
+        _pred(abt.predictions_path(tmp_path, c), c.id, "default")
+    _pred(abt.predictions_path(tmp_path, cells[0]), cells[0].id, "mine")  # one cell of this run
+    t8, missing = abt.table8(cells, tmp_path, params_hash="mine")
+    assert len(t8) == 1 and missing == [cells[1].id]
+
+
+# ---- GPU notebooks take turns on one GPU ---------------------------------------------------------
+
+def _times(root, name):
+    a, b = (root / "results" / f"{name}.times").read_text().split()
+    return float(a), float(b)
+
+
+def test_gpu_notebooks_never_share_one_gpu(tmp_path):
+    _nb(tmp_path, "01_a", after=[], gpu=True, sleep=2)
+    _nb(tmp_path, "02_b", after=[], gpu=True, sleep=2)
+    _nb(tmp_path, "03_c", after=[], sleep=2)
+    reproduce(None, root=tmp_path, jobs=3, gpus=1)
+    a, b, c = (_times(tmp_path, n) for n in ("01_a", "02_b", "03_c"))
+    assert a[1] <= b[0] or b[1] <= a[0]  # the two GPU notebooks one after the other
+    assert any(c[0] < g[1] and g[0] < c[1] for g in (a, b))  # the CPU notebook ran beside one of them
+    reproduce(None, root=tmp_path, jobs=3, gpus=1, share_gpu=True)  # asked: side by side
+    a, b = _times(tmp_path, "01_a"), _times(tmp_path, "02_b")
+    assert a[0] < b[1] and b[0] < a[1]
