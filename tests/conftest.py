@@ -78,3 +78,24 @@ def tiny_phoenix_project(root: Path, *, family_sizes: dict[str, str], text_steps
     bases = {fam: ensure_base(fam, records[0], t_max=6, spec={"reps": 0, "text_steps": text_steps}, runs_dir=root / "runs", progress=False, size=size)
              for fam, size in family_sizes.items()}
     return manifests, bases
+
+
+@pytest.fixture(scope="session")
+def standin_hub_cache(tmp_path_factory) -> Path:
+    """HF_HOME of an offline hub cache (``slt_nb.standins.hub_cache``) holding the stand-in of every hub id in
+    ``STANDINS`` whose builder module exists, built once per test session (seed 0). Load it in a subprocess
+    started with ``offline_env(hf_home)``: huggingface_hub reads HF_HOME when it is imported."""
+    from slt_nb.standins.hub_cache import STANDINS, build_hub_cache, builder
+
+    ids = []
+    for hub_id, target in STANDINS.items():
+        try:
+            builder(hub_id)
+        except ModuleNotFoundError as exc:  # a builder module not written yet; any other import error fails
+            if exc.name != f"slt_nb.standins.{target.split(':')[0]}":
+                raise
+            continue
+        ids.append(hub_id)
+    hf_home = tmp_path_factory.mktemp("hf_home")
+    build_hub_cache(hf_home, ids, seed=0, progress=False)
+    return hf_home

@@ -6,9 +6,11 @@ What a GPU node does with ``make reproduce PARAMS=params/paper.yaml``, made runn
   params name (:mod:`.hub_cache`), loaded through the unchanged ``from_pretrained(hub_id)`` path with
   ``HF_HUB_OFFLINE=1``;
 * the datasets: small trees in the five released formats (:mod:`.trees`), read by the real loaders;
-* the params: a file that ``extends`` ``paper.yaml`` and overrides only the dataset roots and the
-  sizes in :data:`SIZES` (epochs, frame budgets and frame sizes, widths and depths, decoding lengths) —
-  every other value, the hub ids, the recipe, the per-dataset choices, the metric models, is the paper's.
+* the params: a file that ``extends`` ``paper.yaml`` and overrides only the roots — of the datasets and
+  of the outputs (:data:`OUTPUT_ROOTS`, under the rehearsal's folder, so a rehearsal never touches a real
+  run's results) — and the sizes in :data:`SIZES` (epochs, frame budgets and frame sizes, widths and
+  depths, decoding lengths); every other value, the hub ids, the recipe, the per-dataset choices, the
+  metric models, is the paper's.
 
 ``python -m slt_nb.standins.rehearsal OUT`` writes all three under ``OUT`` and prints the command that
 runs it; ``tests/test_rehearsal.py`` runs it through ``slt-nb reproduce`` and checks every table.
@@ -47,6 +49,9 @@ SIZES: dict[str, object] = {
 }
 
 
+OUTPUT_ROOTS = {"results_dir": "results", "manifest_dir": "manifests", "ft_runs_dir": "runs", "llava_run_dir": "runs/llava_slt"}  # under the rehearsal's folder
+
+
 @dataclass(frozen=True)
 class Rehearsal:
     params_file: Path  # extends paper.yaml; roots + SIZES only
@@ -64,10 +69,11 @@ def set_path(params: dict, dotted: str, value) -> None:
     cur[last] = value
 
 
-def rehearsal_overrides(paper: dict, roots: dict[str, str | Path]) -> dict:
-    """The top-level keys the rehearsal file must set: ``paper``'s values with the dataset roots replaced
-    and :data:`SIZES` applied (a top-level key replaces paper.yaml's whole, so nested ones are restated)."""
-    out: dict = {}
+def rehearsal_overrides(paper: dict, roots: dict[str, str | Path], out_dir: str | Path) -> dict:
+    """The top-level keys the rehearsal file must set: ``paper``'s values with the dataset roots replaced,
+    the output roots under ``out_dir`` and :data:`SIZES` applied (a top-level key replaces paper.yaml's
+    whole, so nested ones are restated)."""
+    out: dict = {k: str(Path(out_dir) / v) for k, v in OUTPUT_ROOTS.items()}
     datasets = copy.deepcopy(paper["datasets"])
     for d in datasets:
         d["root"] = str(roots[d["name"]])
@@ -85,7 +91,8 @@ def rehearsal_overrides(paper: dict, roots: dict[str, str | Path]) -> dict:
 
 def changed_paths(a, b, prefix: str = "") -> set[str]:
     """Dotted paths of the leaves where ``a`` and ``b`` differ (a list of mappings is indexed, e.g. ``datasets.0.root``)."""
-    if isinstance(a, dict) and isinstance(b, dict):
+    if isinstance(a, dict) or isinstance(b, dict):
+        a, b = (x if isinstance(x, dict) else {} if x is None else {"": x} for x in (a, b))
         return {p for k in set(a) | set(b) for p in changed_paths(a.get(k), b.get(k), f"{prefix}{k}.")}
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b) and any(isinstance(x, dict) for x in a):
         return {p for i, (x, y) in enumerate(zip(a, b)) for p in changed_paths(x, y, f"{prefix}{i}.")}
@@ -103,10 +110,10 @@ def write_rehearsal(out: str | Path, paper_yaml: str | Path, *, seed: int = 0, p
     roots = write_trees(out / "data", seed=seed, progress=progress)
     hf_home = out / "hf_home"
     build_hub_cache(hf_home, hub_ids_in_params(paper), seed=seed, progress=progress)
-    lines = [f"# The rehearsal of {paper_yaml.name}: only the dataset roots and these sizes differ from it",
+    lines = [f"# The rehearsal of {paper_yaml.name}: only the roots (datasets, outputs) and these sizes differ from it",
              "# (slt_nb.standins.rehearsal.SIZES): " + ", ".join(f"{k}={v}" for k, v in SIZES.items()),
              f"# Run with: {' '.join(f'{k}={v}' for k, v in offline_env(hf_home).items())} slt-nb reproduce --params {out / 'rehearsal.yaml'}",
-             yaml.safe_dump({"extends": str(paper_yaml), **rehearsal_overrides(paper, roots)}, sort_keys=False, allow_unicode=True)]
+             yaml.safe_dump({"extends": str(paper_yaml), **rehearsal_overrides(paper, roots, out)}, sort_keys=False, allow_unicode=True)]
     params_file = out / "rehearsal.yaml"
     params_file.write_text("\n".join(lines), encoding="utf-8")
     return Rehearsal(params_file=params_file, hf_home=hf_home, env=offline_env(hf_home), roots=roots)

@@ -47,6 +47,8 @@ def write_trees(out: str | Path, *, n_train: int = 6, n_dev: int = 2, n_test: in
     generate(roots["phoenix"], "phoenix", "de", seed, progress=progress, **small)
     generate(roots["how2sign"], "how2sign", "en", seed, progress=progress, **small)
     h2s = _how2sign_clips(roots["how2sign"])
+    for name in ("openasl", "isign", "csl-daily"):  # written anew from the synthetic trees
+        shutil.rmtree(out / name, ignore_errors=True)
     roots["openasl"] = _openasl(out / "openasl", h2s)
     roots["isign"] = _isign(out / "isign", h2s, n=n_train + n_dev + n_test + 4)
     roots["csl-daily"] = _csl_daily(out / "csl-daily", _phoenix_clips(roots["phoenix"]))
