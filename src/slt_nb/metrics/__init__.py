@@ -1,11 +1,16 @@
 """Translation metrics of the small-VLM SLT paper (Sec 4.2): BLEU-1..4, ROUGE-L, TSR, PGER, plus
 bootstrap confidence intervals and paired significance. Entry point: :func:`score_file`.
 
+PGER's tagger and TSR's embedder are the offline stand-ins by default (HanTa, the packaged
+all-MiniLM-L6-v2); the paper's models are named by hub id and read from the local Hugging Face cache
+(:mod:`.hub_models`; FLAIR files through the restricted loader of :mod:`.flair_pickle`).
+
 Heavy dependencies (torch via sentence-transformers, HanTa models) load lazily, on first use.
 """
 
 from .bleu import corpus_bleu, sentence_bleu
 from .bootstrap import bootstrap_ci, paired_bootstrap
+from .hub_models import MetricModelFallback
 from .pger import content_words, get_tagger, pger
 from .predictions import Prediction, parse_predictions, read_predictions
 from .rouge import rouge_l, sentence_rouge_l
@@ -16,6 +21,7 @@ from .tsr import WordEmbedder, soft_cardinality, translation_soft_recall
 __all__ = [
     "DATASET_LANG",
     "KEYS",
+    "MetricModelFallback",
     "Prediction",
     "UnicodeTokenizer",
     "WordEmbedder",

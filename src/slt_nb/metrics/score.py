@@ -10,6 +10,12 @@ how2sign/openasl/isign→en, csl-daily→zh), else from the file name
 ``tagger=None``/``"none"`` skips PGER and ``embedder="none"`` skips TSR (their values are then
 None and their signatures say ``skipped``). When the tagger has no model for the language
 (HanTa and Chinese), PGER is None and its signature says why.
+
+The paper's models are named by hub id (``tagger="flair:flair/upos-multi"``,
+``embedder="sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2"``) and read from the local
+Hugging Face cache; ``fallback=True`` lets the offline stand-ins score when they cannot be loaded (a
+warning, and signatures that say ``fallback:``), ``trust_flair_pickle=True`` lets flair's unrestricted
+unpickler load a FLAIR file the restricted loader refuses (see :mod:`.hub_models`, :mod:`.flair_pickle`).
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from .pger import DEFAULT_TAGGER, TaggerLanguageUnsupported, get_tagger, pger
 from .predictions import Prediction, common_value, read_predictions
 from .rouge import rouge_l
 from .text import DATASET_LANG, check_lang, lang_of_dataset
-from .tsr import translation_soft_recall
+from .tsr import get_embedder, translation_soft_recall
 
 KEYS = ("bleu1", "bleu2", "bleu3", "bleu4", "rougeL", "tsr", "tsr_recall", "pger", "n")
 
@@ -56,6 +62,8 @@ def score_records(
     ci: bool = False,
     n_boot: int = DEFAULT_N,
     seed: int | None = DEFAULT_SEED,
+    fallback: bool = False,
+    trust_flair_pickle: bool = False,
 ) -> dict:
     """All metrics for validated records (see the module docstring)."""
     lang = check_lang(lang)
@@ -79,7 +87,7 @@ def score_records(
         sigs["tsr"] = signature(metric="tsr", status="skipped")
         sigs["tsr_recall"] = signature(metric="tsr-recall", status="skipped")
     else:
-        t = translation_soft_recall(hyps, refs, embedder=embedder)
+        t = translation_soft_recall(hyps, refs, embedder=get_embedder(embedder, fallback=fallback))
         out["tsr"], out["tsr_recall"] = t.tsr, t.tsr_recall
         sigs["tsr"], sigs["tsr_recall"] = t.signature_tsr, t.signature_recall
         counts["tsr_scored"] = t.n_scored
@@ -89,7 +97,8 @@ def score_records(
         out["pger"] = None
         sigs["pger"] = signature(metric="pger", status="skipped")
     else:
-        tg = get_tagger(tagger)  # unknown name / model missing offline (flair): an error, not a silent None
+        # unknown name / model missing offline (flair, no fallback): an error, not a silent None
+        tg = get_tagger(tagger, fallback=fallback, trust_flair_pickle=trust_flair_pickle)
         try:
             p = pger(hyps, refs, tagger=tg, lang=lang)
         except TaggerLanguageUnsupported as exc:
@@ -123,10 +132,14 @@ def score_file(
     ci: bool = False,
     n_boot: int = DEFAULT_N,
     seed: int | None = DEFAULT_SEED,
+    fallback: bool = False,
+    trust_flair_pickle: bool = False,
 ) -> dict:
     """Read and validate ``path`` (a predictions JSONL) and score it; see :func:`score_records`."""
     records = read_predictions(path)
     lang = check_lang(lang) if lang else infer_lang(records, path=path)
-    out = score_records(records, lang=lang, tagger=tagger, embedder=embedder, ci=ci, n_boot=n_boot, seed=seed)
+    out = score_records(
+        records, lang=lang, tagger=tagger, embedder=embedder, ci=ci, n_boot=n_boot, seed=seed, fallback=fallback, trust_flair_pickle=trust_flair_pickle
+    )
     out["file"] = str(path)
     return out

@@ -209,9 +209,22 @@ def score_predictions(
     n_boot: int = DEFAULT_N,
     seed: int | None = DEFAULT_SEED,
     semantic_splits: Sequence[str] = ("test",),
+    fallback: bool = False,
+    trust_flair_pickle: bool = False,
 ) -> ScoreSet:
     """Score every file: BLEU-1..4 and ROUGE-L with 95% bootstrap intervals on every split, TSR and
-    PGER only on ``semantic_splits`` (the paper reports them on the test sets; the others get None)."""
+    PGER only on ``semantic_splits`` (the paper reports them on the test sets; the others get None).
+
+    ``tagger`` / ``embedder`` (names, hub ids or objects; see :mod:`slt_nb.metrics.score`) are resolved
+    once, here: ``fallback`` lets the offline stand-ins score when a paper model cannot be loaded (a
+    warning, and signatures that say ``fallback:``); ``trust_flair_pickle`` lets flair's own unpickler
+    load a FLAIR file that the restricted loader refuses."""
+    from ..metrics.tsr import get_embedder
+
+    if tagger is not None and not (isinstance(tagger, str) and tagger.lower() == "none"):
+        tagger = get_tagger(tagger, fallback=fallback, trust_flair_pickle=trust_flair_pickle)
+    if not (isinstance(embedder, str) and embedder.lower() == "none"):
+        embedder = get_embedder(embedder, fallback=fallback)
     loaded = [(f, read_predictions(f.path)) for f in files]
     if not (isinstance(embedder, str) and embedder.lower() == "none"):
         _prewarm(embedder, [r for f, recs in loaded if f.split in semantic_splits for r in recs])
