@@ -65,8 +65,11 @@ def stage1_key(llm: LLMConfig, cfg: Stage1Config, train, dataset: str, seed: int
     return config_hash("stage1", llm, cfg, dataset, seed, [(s.id, s.text, s.gloss) for s in train])
 
 
-def run_stage1(train, dev, dataset: str, llm_cfg: LLMConfig, cfg: Stage1Config, out_dir: str | Path, *, seed: int = 0, force: bool = False) -> dict:
-    """Build/load the LLM, continue its pretraining on the training texts of ``dataset``, save it."""
+def run_stage1(train, dev, dataset: str, llm_cfg: LLMConfig, cfg: Stage1Config, out_dir: str | Path, *, seed: int = 0, force: bool = False,
+               precision: str = "auto") -> dict:
+    """Build/load the LLM, continue its pretraining on the training texts of ``dataset``, save it.
+    ``precision``: :mod:`slt_nb.train.device` (``auto``: bf16-mixed on CUDA -- the LLM's trained
+    weights in fp32, compute in bf16 -- and fp32 on CPU)."""
 
     def work(tmp: Path) -> dict:
         torch.manual_seed(seed)
@@ -81,7 +84,7 @@ def run_stage1(train, dev, dataset: str, llm_cfg: LLMConfig, cfg: Stage1Config, 
             docs = corpus_documents(train, dataset, gloss_text_pairs=cfg.gloss_text_pairs, sentences=cfg.sentences, tokenizer=tok)
             collate, n = _lm_batches(tok, docs)
             loader = index_loader(n, cfg.train.batch_size, collate, shuffle=True, seed=seed)
-            logs = fit(model, list(model.parameters()), loader, cfg.train, _lm_step, label="stage1")
+            logs = fit(model, list(model.parameters()), loader, cfg.train, _lm_step, label="stage1", precision=precision)
         after = lm_loss(model, tok, dev_docs) if dev_docs else None
         if cfg.enabled or llm_cfg.id == "tiny":
             model = model.merge_and_unload() if hasattr(model, "merge_and_unload") else model
@@ -93,7 +96,7 @@ def run_stage1(train, dev, dataset: str, llm_cfg: LLMConfig, cfg: Stage1Config, 
         return {"llm": where, "history": logs, "dev_loss_before": before, "dev_loss_after": after,
                 "n_params": sum(p.numel() for p in model.parameters())}
 
-    return run_stage(out_dir, stage1_key(llm_cfg, cfg, train, dataset, seed), work, force=force)
+    return run_stage(out_dir, stage1_key(llm_cfg, cfg, train, dataset, seed), work, force=force, precision=precision)
 
 
 def llm_location(stage1_dir: str | Path, done: dict) -> str:

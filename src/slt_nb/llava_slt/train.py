@@ -1,6 +1,12 @@
 """One training loop for the three stages: AdamW + one-cycle cosine schedule, run through
 ``accelerate.Accelerator`` so ``accelerate launch`` spreads it over several GPUs (one CPU process
 here), and stage folders that are written atomically and skipped when already finished.
+
+Precision is decided as for fine-tuning (:mod:`slt_nb.train.device`): ``auto`` is ``bf16-mixed``
+on a CUDA GPU with bf16 (the parameters that train are cast to fp32 before the optimizer exists,
+frozen ones keep the dtype they were loaded in, e.g. ``llm.dtype: bfloat16``; the loss is computed
+under ``torch.autocast`` in bf16) and ``fp32`` on CPU, where nothing changes. ``bf16-pure`` trains
+bf16 weights. A finished stage is reused only under the same precision (:func:`stage_key`).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from torch.utils.data import DataLoader
 
 from ..errors import SLTInputError
 from ..io import write_json
+from ..train.device import Attention, Precision, autocast, describe, precision_of, reset_accelerate_state
 from .config import TrainConfig
 
 DONE = "done.json"
@@ -27,11 +34,36 @@ def accelerator():
     """An ``Accelerator`` (GPUs when present; several processes under ``accelerate launch``/``torchrun``).
 
     Unused parameters are allowed under DDP: stage 3 does not use the co-embedding head, and DINOv2's
-    mask token never trains.
+    mask token never trains. accelerate's own mixed precision stays off (``fit`` autocasts itself,
+    from its ``precision``), whatever an earlier Trainer in this process left in accelerate's state
+    or an ``accelerate launch --mixed_precision`` flag says.
     """
     from accelerate import Accelerator, DistributedDataParallelKwargs
 
-    return Accelerator(cpu=not torch.cuda.is_available(), kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=True)])
+    reset_accelerate_state(None)
+    return Accelerator(cpu=not torch.cuda.is_available(), mixed_precision="no",
+                       kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=True)])
+
+
+def resolve_precision(precision: str | Precision = "auto") -> Precision:
+    """A :class:`~slt_nb.train.device.Precision` from a name (``auto``, ``bf16-mixed``, ``bf16-pure``, ``fp32``) on this machine."""
+    return precision if isinstance(precision, Precision) else precision_of(precision)
+
+
+def stage_key(key: str, precision: str | Precision = "auto") -> str:
+    """A stage's key with its precision: unchanged under fp32 (the CPU default keeps its keys), else
+    ``<key>.<precision>`` so a bf16 stage never reuses an fp32 one (or the reverse)."""
+    prec = resolve_precision(precision)
+    return key if prec.name == "fp32" else f"{key}.{prec.name}"
+
+
+def _attention(module: torch.nn.Module) -> Attention | None:
+    """The attention implementation of the first transformers model inside ``module`` (None if there is none)."""
+    for m in module.modules():
+        impl = getattr(getattr(m, "config", None), "_attn_implementation", None)
+        if impl:
+            return Attention(impl, "as the model is loaded")
+    return None
 
 
 def index_loader(n: int, batch_size: int, collate: Callable, *, shuffle: bool, seed: int) -> DataLoader:
@@ -42,24 +74,35 @@ def index_loader(n: int, batch_size: int, collate: Callable, *, shuffle: bool, s
     return DataLoader(list(range(n)), batch_size=max(1, min(batch_size, n)), shuffle=shuffle, generator=g, collate_fn=collate)
 
 
-def fit(module: torch.nn.Module, params: list, loader: DataLoader, tc: TrainConfig, step: Callable, *, accel=None, label: str = "") -> list[dict]:
+def fit(module: torch.nn.Module, params: list, loader: DataLoader, tc: TrainConfig, step: Callable, *, accel=None, label: str = "",
+        precision: str | Precision = "auto", log=print) -> list[dict]:
     """Train ``params`` (the trainable subset of ``module``) for ``tc.epochs``; returns per-step logs.
 
-    ``step(module, batch)`` returns a dict of scalar tensors with at least ``loss``.
+    ``step(module, batch)`` returns a dict of scalar tensors with at least ``loss``; it runs under
+    bf16 autocast for a bf16 ``precision``, whose trainable dtype ``params`` are cast to first
+    (fp32 under ``bf16-mixed``; a no-op for the fp32 weights of the CPU default). ``log`` (main
+    process only; None: silent) gets one line: the precision and attention of this loop.
     """
     params = [p for p in params if p.requires_grad]
     if not params:
         raise SLTInputError(f"{label or 'stage'}: nothing to train (every parameter is frozen)")
+    prec = resolve_precision(precision)
     accel = accel or accelerator()
+    if log is not None and accel.is_main_process:
+        log(f"{label or 'stage'}: {describe(prec, _attention(module))}")
+    for p in params:
+        if p.dtype != prec.trainable_dtype:
+            p.data = p.data.to(prec.trainable_dtype)
     opt = torch.optim.AdamW(params, lr=tc.lr, weight_decay=tc.weight_decay)
     total = max(1, tc.epochs * len(loader))
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=tc.lr, total_steps=total, pct_start=tc.pct_start, anneal_strategy="cos")
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=tc.lr, total_steps=total, pct_start=one_cycle_pct(tc.pct_start, total), anneal_strategy="cos")
     module, opt, loader, sched = accel.prepare(module, opt, loader, sched)
     logs, k = [], 0
     for epoch in range(tc.epochs):
         module.train()
         for batch in loader:
-            out = step(module, batch)
+            with autocast(prec, accel.device.type):
+                out = step(module, batch)
             accel.backward(out["loss"])
             if tc.grad_clip:
                 accel.clip_grad_norm_(params, tc.grad_clip)
@@ -71,6 +114,16 @@ def fit(module: torch.nn.Module, params: list, loader: DataLoader, tc: TrainConf
                          **{n: float(v.detach()) for n, v in out.items()}})
     module.eval()
     return logs
+
+
+def one_cycle_pct(pct_start: float, total: int) -> float:
+    """``pct_start`` unless torch's ``OneCycleLR`` would divide by zero with it: its warm-up ends at step
+    ``pct_start * total - 1``, and a warm-up of exactly one step (0.1 x 10, 0.25 x 4) or one that leaves no
+    annealing step is degenerate. Then two warm-up steps (``2 / total``), or none for one or two steps."""
+    warm = pct_start * total
+    if abs(warm - 1) > 1e-9 and warm < total - 1e-9:
+        return pct_start
+    return 2 / total if total > 2 else 0.5 / total
 
 
 def read_done(stage_dir: str | Path) -> dict | None:
@@ -91,8 +144,9 @@ def _dist():
     return state.is_main_process, state.wait_for_everyone
 
 
-def run_stage(stage_dir: str | Path, key: str, work: Callable[[Path], dict], *, force: bool = False) -> dict:
-    """Run ``work(tmp_dir)`` unless ``stage_dir`` already finished with the same ``key``.
+def run_stage(stage_dir: str | Path, key: str, work: Callable[[Path], dict], *, force: bool = False, precision: str | Precision = "auto") -> dict:
+    """Run ``work(tmp_dir)`` unless ``stage_dir`` already finished with the same ``key`` (with the
+    ``precision`` the stage trains in: :func:`stage_key`).
 
     ``work`` writes its checkpoint files into ``tmp_dir`` and returns a JSON-able summary; the
     folder then replaces ``stage_dir`` in one rename (a crash leaves the old stage or none),
@@ -101,6 +155,7 @@ def run_stage(stage_dir: str | Path, key: str, work: Callable[[Path], dict], *, 
     process trains (the loops are data-parallel) and only the main process publishes the folder.
     """
     stage_dir = Path(stage_dir)
+    key = stage_key(key, precision)
     is_main, barrier = _dist()
     done = read_done(stage_dir)
     barrier()  # every process has decided before the main one may replace the folder

@@ -20,9 +20,15 @@ schedule, batch 1 x accumulation 4, 10 epochs, T_max 64). :func:`train_run` then
 The same code runs on one CPU, one GPU, or several processes — DDP through the Trainer, only the
 main process writes: ``python -m slt_nb.train.run CONFIG.json`` (one process),
 ``accelerate launch --config_file configs/accelerate/ddp.yaml -m slt_nb.train.run CONFIG.json``
-(GPUs; ``fsdp_3b.yaml`` shards the 3B model), ``torchrun --standalone --nproc_per_node 2 -m
-slt_nb.train.run CONFIG.json`` (CPU processes over gloo; ``accelerate launch --cpu`` starts only
-one process unless MPI is installed).
+(one process per GPU; on a machine without a GPU the same command starts 2 CPU processes over
+gloo, which tests/test_accelerate_configs.py runs), ``torchrun --standalone --nproc_per_node 2 -m
+slt_nb.train.run CONFIG.json`` (the same, without accelerate; ``accelerate launch --cpu`` starts
+only one process unless MPI is installed). No FSDP config is shipped: with trainable weights in
+fp32 beside frozen bf16 ones (``bf16-mixed``) FSDP-1 cannot flatten a wrapped unit ("Must flatten
+tensors with uniform dtype"), and a 3B model with LoRA fits one GPU, so DDP is what several GPUs use.
+
+Precision and attention: :mod:`slt_nb.train.device` (``precision="auto"``: bf16-mixed on CUDA,
+fp32 on CPU); every run prints one line saying which it uses and why.
 """
 
 from __future__ import annotations
@@ -43,7 +49,18 @@ from ..io import file_lock, write_json
 from ..models.registry import ModelFamily, get_family
 from .checkpoints import check_checkpoint, last_checkpoint, stop_after_callback
 from .collate import CachedVideoCollator, VideoCollator
-from .device import OOM_HINT, attention_of, gradient_checkpointing_of, is_oom, on_cuda, precision_of
+from .device import (
+    OOM_HINT,
+    attention_of,
+    cast_trainable,
+    check_precision,
+    describe,
+    gradient_checkpointing_of,
+    is_oom,
+    on_cuda,
+    precision_of,
+    reset_accelerate_state,
+)
 from .sft import fused_loss
 from .strategy import DEFAULT_STRATEGY, check_trainable, get_strategy, set_trainable
 
@@ -78,7 +95,7 @@ class RunConfig:
     seed: int = 0
     max_steps: int = -1  # > 0 overrides epochs (tests, smoke runs)
     max_train_samples: int | None = None  # first N training clips only (tests, smoke runs)
-    precision: str = "auto"  # "auto": bf16 on CUDA (Sec 4.3), fp32 on CPU | "bf16" | "fp32"
+    precision: str = "auto"  # "auto": bf16-mixed on CUDA (Sec 4.3), fp32 on CPU | "bf16-mixed" (= "bf16") | "bf16-pure" | "fp32" (slt_nb.train.device)
     attn_implementation: str = "auto"  # "auto": flash_attention_2 where installed on CUDA (Sec 4.3), else sdpa
     gradient_checkpointing: bool | str = "auto"  # "auto": on CUDA
     base: dict = field(default_factory=dict)  # tiny models only: BaseSpec overrides (slt_nb.train.pretrain)
@@ -112,8 +129,7 @@ class RunConfig:
                 raise SLTInputError(f"{name} must be a positive number, got {v!r}")
         if not 0 <= cfg.lora_dropout < 1:
             raise SLTInputError(f"lora_dropout must be in [0, 1), got {cfg.lora_dropout!r}")
-        if cfg.precision not in ("auto", "bf16", "fp32"):
-            raise SLTInputError(f"precision must be 'auto', 'bf16' or 'fp32', got {cfg.precision!r}")
+        cfg = replace(cfg, precision=check_precision(cfg.precision))  # "bf16" -> "bf16-mixed"
         if not str(cfg.model).strip():
             raise SLTInputError("empty model", hint=f"'tiny' or one of {list(fam.hub_ids)} or a local folder")
         get_strategy(cfg.strategy)
@@ -244,8 +260,12 @@ def run_key(cfg: RunConfig, data_fp: str, base: str) -> dict:
     import transformers
     import trl
 
-    return {"run_version": RUN_VERSION, "config": cfg.hashed(), "data": data_fp, "base": _base_identity(base),
-            "versions": {"transformers": transformers.__version__, "trl": trl.__version__, "peft": peft.__version__}}
+    key = {"run_version": RUN_VERSION, "config": cfg.hashed(), "data": data_fp, "base": _base_identity(base),
+           "versions": {"transformers": transformers.__version__, "trl": trl.__version__, "peft": peft.__version__}}
+    prec = precision_of(cfg)
+    if prec.name != "fp32":  # a bf16 run trains other weights than an fp32 one (and than bf16 runs before trainable weights were fp32)
+        key["precision"] = prec.name
+    return key
 
 
 def key_hash(key: dict) -> str:
@@ -348,9 +368,16 @@ def _write_run_info(run_dir: Path, cfg: RunConfig, record: dict, base: str, h: s
     write_json(run_dir / RUN_INFO, info)
 
 
-def build_trainer(cfg: RunConfig, record: dict, samples: list, base: str, run_dir: Path, *, callbacks=()):
+def build_trainer(cfg: RunConfig, record: dict, samples: list, base: str, run_dir: Path, *, callbacks=(), log=print):
     """The ``SFTTrainer`` of a run (model loaded; LoRA applied by TRL, or the parts of the strategy
-    unfrozen; collator, TensorBoard, checkpoints). Checks which parts train (:mod:`slt_nb.train.strategy`)."""
+    unfrozen; collator, TensorBoard, checkpoints). Checks which parts train (:mod:`slt_nb.train.strategy`).
+
+    Precision (:mod:`slt_nb.train.device`): weights load in the precision's dtype (bf16 under
+    ``bf16-*``); once TRL has built the PEFT model, every trainable parameter is cast to the
+    precision's trainable dtype (fp32 under ``bf16-mixed``: the connector's ``modules_to_save``
+    copy, or the unfrozen parts of another strategy) before the optimizer exists; the Trainer's
+    ``bf16`` flag runs the forward pass under bf16 autocast. ``log`` gets the one-line
+    precision/attention report (:func:`~slt_nb.train.device.describe`); None: silent."""
     import datasets
     from transformers import set_seed
 
@@ -362,8 +389,12 @@ def build_trainer(cfg: RunConfig, record: dict, samples: list, base: str, run_di
     fam = get_family(cfg.family)
     strategy, epochs, max_steps = stage_config(cfg)
     lora = get_strategy(strategy).lora
-    bf16, dtype = precision_of(cfg)
-    model, processor = load_model_and_processor(fam, base, dtype=dtype, attn_implementation=attention_of(cfg))
+    prec = precision_of(cfg)
+    attn = attention_of(cfg, prec)
+    if log is not None:
+        log(f"{name_of(cfg)}: {describe(prec, attn)}")
+    reset_accelerate_state(prec)  # nothing of an earlier run's mixed precision in this process
+    model, processor = load_model_and_processor(fam, base, dtype=prec.load_dtype, attn_implementation=attn.impl)
     check_processor_fits(model, processor, fam, where=base)
     if not lora:
         set_trainable(model, fam, strategy)
@@ -374,7 +405,7 @@ def build_trainer(cfg: RunConfig, record: dict, samples: list, base: str, run_di
         learning_rate=cfg.learning_rate, lr_scheduler_type=cfg.lr_scheduler_type, optim=cfg.optim,
         per_device_train_batch_size=cfg.per_device_train_batch_size, gradient_accumulation_steps=cfg.gradient_accumulation_steps,
         num_train_epochs=epochs, max_steps=max_steps, warmup_ratio=cfg.warmup_ratio, weight_decay=cfg.weight_decay,
-        max_grad_norm=cfg.max_grad_norm, seed=cfg.seed, data_seed=cfg.seed, bf16=bf16,
+        max_grad_norm=cfg.max_grad_norm, seed=cfg.seed, data_seed=cfg.seed, bf16=prec.autocast,
         gradient_checkpointing=gradient_checkpointing_of(cfg), gradient_checkpointing_kwargs={"use_reentrant": False},
         save_strategy="steps", save_steps=cfg.save_steps, save_total_limit=cfg.save_total_limit,
         logging_steps=cfg.logging_steps, logging_first_step=True, report_to=["tensorboard"], logging_dir=str(run_dir / TB_DIR),
@@ -385,8 +416,32 @@ def build_trainer(cfg: RunConfig, record: dict, samples: list, base: str, run_di
     trainer = trainer_class(fused_loss(cfg.loss_impl, on_cuda()))(model=model, args=args, data_collator=collator_cls(processor, fam, train=True, t_max=cfg.t_max),
                          train_dataset=rows, processing_class=processor, callbacks=list(callbacks),
                          peft_config=lora_config(fam, r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout) if lora else None)
+    cast_trainable(trainer.model, prec.trainable_dtype)  # before trainer.train() creates the optimizer
+    if prec.autocast:
+        _connector_to_embedding_dtype(trainer.model, fam)
     report = check_trainable(trainer.model, fam, strategy)
     return trainer, processor, report
+
+
+def _connector_to_embedding_dtype(model, fam: ModelFamily) -> None:
+    """Under bf16 autocast the connector's output is bf16, while a trained (fp32) token embedding gives
+    fp32 text embeddings (strategies ``full``, ``lm_only``); SmolVLM merges the two by index assignment,
+    which needs one dtype. The connector's output is cast to the embedding's dtype (lossless when that
+    is fp32; a no-op when both are bf16)."""
+    import torch
+
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    emb = base.get_input_embeddings()
+
+    def to_embedding_dtype(_module, _inputs, out):
+        return out.to(emb.weight.dtype) if isinstance(out, torch.Tensor) else out
+
+    base.get_submodule(fam.connector).register_forward_hook(to_embedding_dtype)
+
+
+def name_of(cfg: RunConfig) -> str:
+    """A run's short name in log lines: ``<model name> on <dataset>``."""
+    return f"{model_name(cfg.family, cfg.model, cfg.strategy)} on {cfg.dataset}"
 
 
 def _save_adapter(trainer, processor, run_dir: Path, state) -> Path:
@@ -448,7 +503,8 @@ def _train(cfg: RunConfig, record: dict, samples: list, base: str, h: str, run_d
            stop_after_steps: int | None, keep_model: bool) -> RunResult:
     check_sources(samples)
     callbacks = [stop_after_callback(stop_after_steps)] if stop_after_steps else []
-    trainer, processor, report = build_trainer(cfg, record, samples, base, run_dir, callbacks=callbacks)  # a model that fails to load writes nothing
+    trainer, processor, report = build_trainer(cfg, record, samples, base, run_dir, callbacks=callbacks,  # a model that fails to load writes nothing
+                                               log=print if state.is_main_process else None)
     # One process trains a given run at a time (another notebook or batch job may share runs/); a
     # distributed run is one job whose ranks train together, so only single-process runs lock.
     with file_lock(run_dir.parent / ".locks" / f"{run_dir.name}.lock") if state.num_processes == 1 else nullcontext():

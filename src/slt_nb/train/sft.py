@@ -6,8 +6,12 @@
   columns and would tokenise/truncate text without the video.
 * ``max_length=None``: TRL's default 1024 truncates; 64 frames of SmolVLM2-2.2B are ~5-6k tokens.
   (The collator raises on over-long examples instead of truncating.)
-* ``bf16`` only on CUDA (TRL defaults to bf16=True, which fails on CPU); FlashAttention-2 is a
-  model-loading choice (``load_model_and_processor(..., attn_implementation=...)``).
+* ``bf16`` (the Trainer's bf16 autocast) by default only on CUDA (TRL defaults to bf16=True);
+  :func:`slt_nb.train.run.build_trainer` sets it from the run's precision
+  (:mod:`slt_nb.train.device`) and casts the trainable parameters to fp32 under ``bf16-mixed``
+  after TRL has built the PEFT model (a ``modules_to_save`` copy keeps its module's bf16
+  otherwise). FlashAttention-2 is a model-loading choice (``load_model_and_processor(...,
+  attn_implementation=...)``).
 """
 
 from __future__ import annotations
