@@ -41,8 +41,8 @@
 # TensorBoard logs (`tb/`, `tensorboard --logdir runs`), `trainer_state.json` and `run.json`.
 # An interrupted run resumes from its last checkpoint; a finished one is not trained again
 # (`force = True` retrains). Several GPUs: `accelerate launch --config_file
-# configs/accelerate/ddp.yaml -m slt_nb.train.run CONFIG.json` (FSDP for the 3B model:
-# `configs/accelerate/fsdp_3b.yaml`). A user's own clip: `slt-nb translate CLIP --checkpoint RUN_DIR`.
+# configs/accelerate/ddp.yaml -m slt_nb.train.run CONFIG.json` (DDP; the 3B model with LoRA fits one
+# GPU). A user's own clip: `slt-nb translate CLIP --checkpoint RUN_DIR`.
 #
 # Run headless: `slt-nb reproduce --params params/default.yaml --only 03_finetune`.
 
@@ -66,8 +66,8 @@ ft_lora_alpha = 64  # LoRA scaling factor alpha (Sec 4.3)
 ft_lora_dropout = {"smolvlm": 0.1, "qwen2_5_vl": 0.05}  # Sec 4.3
 ft_warmup_ratio = 0.0  # not stated in the paper; HF default
 ft_weight_decay = 0.0  # not stated in the paper; HF default
-ft_precision = "auto"  # "auto": bf16 on CUDA (Sec 4.3 "all computations performed in bfloat16"), fp32 on CPU
-ft_attn_implementation = "auto"  # "auto": FlashAttention-2 where installed on CUDA (Sec 4.3), else SDPA
+ft_precision = "auto"  # "auto": bf16-mixed on CUDA (Sec 4.3 bf16 compute; weights that train kept in fp32), fp32 on CPU | "bf16-mixed" | "bf16-pure" (the literal reading: bf16 weights too) | "fp32"
+ft_attn_implementation = "auto"  # "auto": FlashAttention-2 on CUDA where installed (requirements-gpu.txt; Sec 4.3), else SDPA
 ft_gradient_checkpointing = "auto"  # "auto": on CUDA (saves memory at 64 frames); off on CPU
 gen_max_new_tokens = 128  # greedy decoding, at most 128 new tokens (Sec 4.3)
 gen_batch_size = 16  # clips per generation batch (left padding); not stated in the paper

@@ -114,6 +114,7 @@ llava_stage2 = {  # visual contrastive pretraining (Sec 3.2)
 llava_encoder_variants = {  # further stage-2 encoders for the ablations (overrides of llava_stage2)
     "no_local_attention": {"encoder": {"local_depth": 0}, "backbone_from": "main"},  # Tab. 7 row 1: frame features straight into the sentence transformer; starts from main's frame backbone, frozen (budget; see above)
 }
+llava_precision = "auto"  # "auto": bf16-mixed on CUDA (trainable weights fp32, compute bf16; the frozen LLM in llava_llm's dtype), fp32 on CPU | "bf16-mixed" | "bf16-pure" | "fp32" (paper silent)
 llava_per_dataset = {}  # {dataset: {"llm" | "stage1" | "stage2" | "stage3": overrides}}: the paper configures each benchmark apart (Sec 4.2); paper.yaml: Llama-3.1-8B on PHOENIX-2014T, Qwen2.5-7B on CSL-Daily
 llava_force = False  # retrain stages that already finished with the same configuration
 params_file = None  # set by the runner: the params file this run used
@@ -154,7 +155,7 @@ report.config_table({"llm": llm, "stage1": s1, "stage2": s2}, PAPER, per_dataset
 results = {}
 for ds in llava_datasets:
     results[ds] = pipeline.pretrain(records[ds], run_dir=llava_run_dir, t_max=llava_t_max, **per_ds[ds], variants=llava_encoder_variants,
-                                    seed=seed, force=llava_force)
+                                    seed=seed, force=llava_force, precision=llava_precision)
 
 # %%
 for ds, res in results.items():

@@ -139,3 +139,20 @@ def test_notebook_defaults_are_the_package_defaults():
     assert p8["llava_ablations"] == ABLATIONS and p7["llava_encoder_variants"] == ENCODER_VARIANTS
     assert set(ABLATIONS) == {"no_local_attention", "sentence_features", "linear_connector", "no_prompting"}
     assert ABLATIONS["no_local_attention"]["encoder_variant"] in ENCODER_VARIANTS
+
+
+@pytest.mark.parametrize("pct, total", [(0.1, 10), (0.25, 4), (0.5, 2), (0.1, 1), (0.1, 2), (0.3, 3), (0.1, 32)])
+def test_one_cycle_schedule_never_divides_by_zero(pct, total):
+    """torch's OneCycleLR divides by zero when the warm-up is exactly one step (0.1 x 10 raised before)."""
+    from slt_nb.llava_slt.train import one_cycle_pct
+
+    p = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.AdamW([p], lr=1e-3)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-3, total_steps=total, pct_start=one_cycle_pct(pct, total))
+    lrs = []
+    for _ in range(total - 1):
+        opt.step()
+        sched.step()
+        lrs.append(sched.get_last_lr()[0])
+    assert all(0 < lr <= 1e-3 for lr in lrs)
+    assert one_cycle_pct(0.1, 32) == 0.1  # unchanged wherever torch copes

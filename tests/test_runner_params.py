@@ -172,3 +172,16 @@ def test_gpu_notebooks_never_share_one_gpu(tmp_path):
     reproduce(None, root=tmp_path, jobs=3, gpus=1, share_gpu=True)  # asked: side by side
     a, b = _times(tmp_path, "01_a"), _times(tmp_path, "02_b")
     assert a[0] < b[1] and b[0] < a[1]
+
+
+def test_ablation_summaries_take_an_empty_grid():
+    """A batch job that ran only Table 8 cells leaves Table 9 empty: the figure and the agreement still work."""
+    import pandas as pd
+
+    from slt_nb.report import ablation_tables as abt
+    from slt_nb.report import paper_metrics
+
+    empty = pd.DataFrame()
+    assert abt.agreement(abt.by_budget_ratio(empty), abt.by_budget_ratio(paper_metrics.table9()), ["Budget"])["cells"] == 0
+    assert abt.agreement(empty, paper_metrics.table8(), ["Model Size", "Fine-tuning Strategy"])["kendall_tau"] is None
+    assert abt.figure(empty, empty, paper_metrics.table8(), paper_metrics.table9()) is not None

@@ -23,7 +23,8 @@ DEFAULTS = {
     "seed": 0, "manifest_dir": "data/manifests", "results_dir": "results", "llava_run_dir": "runs/llava_slt",
     "llava_datasets": ["phoenix"], "llava_t_max": 32, "llava_llm": {}, "llava_stage1": {}, "llava_stage2": {},
     "llava_encoder_variants": ENCODER_VARIANTS, "llava_stage3": {}, "llava_ablations": ABLATIONS,
-    "llava_model_name": "llava_slt-tiny", "llava_eval_splits": ["dev", "test"], "llava_force": False,
+    "llava_model_name": "llava_slt-tiny", "llava_eval_splits": ["dev", "test"], "llava_force": False, "llava_precision": "auto",
+    "llava_per_dataset": {},
 }
 
 
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from ..data.prepare import load_prepared
     from . import pipeline, report
-    from .config import llm_config, stage1_config, stage2_config, stage3_config
+    from .config import for_dataset, llm_config, stage1_config, stage2_config, stage3_config
 
     from ..paths import project_root, resolve
     from ..provenance import declared
@@ -50,12 +51,15 @@ def main(argv: list[str] | None = None) -> int:
     is_main = PartialState(cpu=not torch.cuda.is_available()).is_main_process
     for ds in p["llava_datasets"]:
         if args.command == "pretrain":
-            pipeline.pretrain(records[ds], run_dir=p["llava_run_dir"], t_max=p["llava_t_max"], llm=llm_config(p["llava_llm"]),
-                              stage1=stage1_config(p["llava_stage1"]), stage2=stage2_config(p["llava_stage2"]),
-                              variants=p["llava_encoder_variants"], seed=p["seed"], force=p["llava_force"], log=print if is_main else (lambda *a: None))
+            per = p["llava_per_dataset"]
+            pipeline.pretrain(records[ds], run_dir=p["llava_run_dir"], t_max=p["llava_t_max"], llm=for_dataset(per, ds, "llm", llm_config(p["llava_llm"])),
+                              stage1=for_dataset(per, ds, "stage1", stage1_config(p["llava_stage1"])),
+                              stage2=for_dataset(per, ds, "stage2", stage2_config(p["llava_stage2"])), variants=p["llava_encoder_variants"],
+                              seed=p["seed"], force=p["llava_force"], precision=p["llava_precision"], log=print if is_main else (lambda *a: None))
             continue
-        out = pipeline.tune(records[ds], run_dir=p["llava_run_dir"], stage3=stage3_config(p["llava_stage3"]), variants=p["llava_ablations"],
-                            splits=p["llava_eval_splits"], seed=p["seed"], force=p["llava_force"], log=print if is_main else (lambda *a: None))
+        out = pipeline.tune(records[ds], run_dir=p["llava_run_dir"], stage3=for_dataset(p["llava_per_dataset"], ds, "stage3", stage3_config(p["llava_stage3"])),
+                            variants=p["llava_ablations"], splits=p["llava_eval_splits"], seed=p["seed"], force=p["llava_force"],
+                            precision=p["llava_precision"], log=print if is_main else (lambda *a: None))
         if is_main:
             for variant, by_split in out["predictions"].items():
                 if variant.endswith("shuffled_video"):

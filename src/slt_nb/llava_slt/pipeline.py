@@ -87,8 +87,9 @@ def encoder_variants(base: Stage2Config, variants: dict[str, dict] | None) -> di
 
 
 def pretrain(record: dict, *, run_dir, t_max: int, llm: LLMConfig, stage1: Stage1Config, stage2: Stage2Config,
-             variants: dict[str, dict] | None = None, seed: int = 0, force: bool = False, log=print) -> dict:
-    """Stages 1 and 2 for one prepared dataset; returns (and writes) the pretrain summary."""
+             variants: dict[str, dict] | None = None, seed: int = 0, force: bool = False, precision: str = "auto", log=print) -> dict:
+    """Stages 1 and 2 for one prepared dataset; returns (and writes) the pretrain summary. ``precision``:
+    :mod:`slt_nb.train.device` (``auto``: bf16-mixed on CUDA, fp32 on CPU)."""
     from ..data.prepare import load_split
     from .stage1 import run_stage1
     from .stage2 import run_stage2
@@ -98,14 +99,15 @@ def pretrain(record: dict, *, run_dir, t_max: int, llm: LLMConfig, stage1: Stage
     enc = stage2.encoder
     clips = load_clips(record, ("train", "dev"), t_max=t_max, frame_size=enc.frame_size, crop=enc.crop, run_dir=run_dir)
     train, dev = load_split(record, "train"), load_split(record, "dev")
-    s1 = run_stage1(train, dev, ds, llm, stage1, root / "stage1", seed=seed, force=force)
+    s1 = run_stage1(train, dev, ds, llm, stage1, root / "stage1", seed=seed, force=force, precision=precision)
     log(f"[{ds}] stage 1: {_took(s1)}; dev LM loss {_num(s1['dev_loss_before'])} -> {_num(s1['dev_loss_after'])}")
     s2 = {}
     for name, cfg in encoder_variants(stage2, variants or {}).items():
         bdir = root / f"stage2-{cfg.backbone_from}" if cfg.backbone_from else None
         if cfg.backbone_from and cfg.backbone_from not in s2:
             raise SLTInputError(f"encoder variant {name!r} reuses {cfg.backbone_from!r}, which is not trained before it")
-        s2[name] = run_stage2(clips["train"], clips["dev"], cfg, root / f"stage2-{name}", seed=seed, backbone_dir=bdir, force=force)
+        s2[name] = run_stage2(clips["train"], clips["dev"], cfg, root / f"stage2-{name}", seed=seed, backbone_dir=bdir, force=force,
+                              precision=precision)
         r = s2[name]["retrieval"].get("dev", {})
         log(f"[{ds}] stage 2 {name}: {_took(s2[name])}; "
             f"dev R@1 {r.get('r1', float('nan')):.2f} (chance {r.get('chance_r1', float('nan')):.2f})")
@@ -146,7 +148,7 @@ def _fresh_model(root: Path, pre: dict, cfg: Stage3Config, ds: str, seed: int = 
 
 
 def tune(record: dict, *, run_dir, stage3: Stage3Config, variants: dict[str, dict] | None = None, splits=("dev", "test"),
-         seed: int = 0, force: bool = False, controls: str | None = "main", log=print) -> dict:
+         seed: int = 0, force: bool = False, controls: str | None = "main", precision: str = "auto", log=print) -> dict:
     """Stage 3 for every tuning variant, then translations of ``splits``.
 
     Returns ``{"runs": {variant: done-summary}, "predictions": {variant: {split: [str]}}, "clips": {split: ClipSet}}``;
@@ -166,7 +168,7 @@ def tune(record: dict, *, run_dir, stage3: Stage3Config, variants: dict[str, dic
     for name, cfg in tuning_variants(stage3, variants or {}).items():
         model, tok = _fresh_model(root, pre, cfg, ds, seed)
         key = stage3_key(cfg, ds, seed, pre["stage1"]["key"], pre["stage2"][cfg.encoder_variant]["key"])
-        runs[name] = run_stage3(model, tok, clips["train"], cfg, root / f"stage3-{name}", key, seed=seed, force=force)
+        runs[name] = run_stage3(model, tok, clips["train"], cfg, root / f"stage3-{name}", key, seed=seed, force=force, precision=precision)
         preds[name] = {sp: translate(model, tok, clips[sp], max_new_tokens=cfg.max_new_tokens) for sp in splits}
         log(f"[{ds}] stage 3 {name}: {_took(runs[name])}; "
             f"e.g. {preds[name][splits[-1]][0]!r}")

@@ -97,8 +97,9 @@ def stage2_key(cfg: Stage2Config, train: ClipSet, seed: int, upstream: str | Non
 
 
 def run_stage2(train: ClipSet, dev: ClipSet | None, cfg: Stage2Config, out_dir: str | Path, *, seed: int = 0,
-               backbone_dir: str | Path | None = None, force: bool = False) -> dict:
-    """Train (or skip, when finished with the same key) one stage-2 encoder variant into ``out_dir``."""
+               backbone_dir: str | Path | None = None, force: bool = False, precision: str = "auto") -> dict:
+    """Train (or skip, when finished with the same key) one stage-2 encoder variant into ``out_dir``.
+    ``precision``: :mod:`slt_nb.train.device` (``auto``: bf16-mixed on CUDA, fp32 on CPU)."""
     upstream = None
     if cfg.backbone_from:
         if backbone_dir is None:
@@ -131,7 +132,7 @@ def run_stage2(train: ClipSet, dev: ClipSet | None, cfg: Stage2Config, out_dir: 
 
         loader = index_loader(len(train), cfg.train.batch_size, collate, shuffle=True, seed=seed)
         params = [p for p in model.parameters() if p.requires_grad]
-        logs = fit(model, params, loader, cfg.train, lambda m, b: m(b), label="stage2")
+        logs = fit(model, params, loader, cfg.train, lambda m, b: m(b), label="stage2", precision=precision)
         metrics = {}
         for name, cs in (("train", train), ("dev", dev)):
             if cs is not None and len(cs):
@@ -141,4 +142,4 @@ def run_stage2(train: ClipSet, dev: ClipSet | None, cfg: Stage2Config, out_dir: 
         return {"history": logs, "retrieval": metrics, "frozen_backbone": frozen,
                 "n_params": sum(p.numel() for p in enc.parameters()), "n_trainable": sum(p.numel() for p in params)}
 
-    return run_stage(out_dir, stage2_key(cfg, train, seed, upstream), work, force=force)
+    return run_stage(out_dir, stage2_key(cfg, train, seed, upstream), work, force=force, precision=precision)

@@ -130,8 +130,11 @@ def stage3_key(cfg: Stage3Config, dataset: str, seed: int, stage1_key: str, stag
     return config_hash("stage3", cfg, dataset, seed, stage1_key, stage2_key)
 
 
-def run_stage3(model: VLTModel, tok, train: ClipSet, cfg: Stage3Config, out_dir: str | Path, key: str, *, seed: int = 0, force: bool = False) -> dict:
-    """Phase A (connector) then phase B (full-tuning) on ``train``; leaves ``model`` holding the final weights."""
+def run_stage3(model: VLTModel, tok, train: ClipSet, cfg: Stage3Config, out_dir: str | Path, key: str, *, seed: int = 0, force: bool = False,
+               precision: str = "auto") -> dict:
+    """Phase A (connector) then phase B (full-tuning) on ``train``; leaves ``model`` holding the final weights.
+    ``precision``: :mod:`slt_nb.train.device` (``auto``: bf16-mixed on CUDA -- what trains in fp32, the
+    frozen LLM in its load dtype, compute in bf16 -- and fp32 on CPU)."""
     answers = answer_ids(tok, train.texts)
 
     def data_for(parts) -> dict:
@@ -144,18 +147,18 @@ def run_stage3(model: VLTModel, tok, train: ClipSet, cfg: Stage3Config, out_dir:
         data = data_for(())
         params = _trainable(model, ["connector"])
         loader = index_loader(len(train), cfg.train.batch_size, _collate(data, answers), shuffle=True, seed=seed)
-        logs = fit(model, params, loader, cfg.train, lambda m, b: m(b), label="stage3")
+        logs = fit(model, params, loader, cfg.train, lambda m, b: m(b), label="stage3", precision=precision)
         save_modules(tmp / "connector.safetensors", connector=model.connector)
         if cfg.full_tune is not None and cfg.full_tune.epochs > 0:
             params = _trainable(model, cfg.full_tune_parts)
             data = data_for(cfg.full_tune_parts)
             loader = index_loader(len(train), cfg.full_tune.batch_size, _collate(data, answers), shuffle=True, seed=seed + 1)
-            logs += fit(model, params, loader, cfg.full_tune, lambda m, b: m(b), label="full_tune")
+            logs += fit(model, params, loader, cfg.full_tune, lambda m, b: m(b), label="full_tune", precision=precision)
             save_modules(tmp / "full_tune.safetensors", connector=model.connector, encoder=model.encoder, llm=model.llm)
         model.requires_grad_(False)
         return {"history": logs, "config": to_dict(cfg), "n_connector": sum(p.numel() for p in model.connector.parameters())}
 
-    done = run_stage(out_dir, key, work, force=force)
+    done = run_stage(out_dir, key, work, force=force, precision=precision)
     if done["skipped"]:
         load_weights(model, out_dir, full_tune=True)
     return done
@@ -184,13 +187,18 @@ def translate(model: VLTModel, tok, clips: ClipSet, *, max_new_tokens: int = 40,
         feats, lengths = feats[permute], lengths[permute]
     data = {"feats": feats, "lengths": lengths}
     collate = _collate(data)
+    from transformers import GenerationConfig
+
     eot = end_of_turn_id(tok)
+    # Greedy from a fresh config: a checkpoint's own sampling defaults (Qwen2.5-Instruct: repetition_penalty 1.05,
+    # temperature, top_p) never apply, as in slt_nb.train.generate.greedy_config.
+    greedy = GenerationConfig(max_new_tokens=max_new_tokens, do_sample=False, num_beams=1, use_cache=True, eos_token_id=eot,
+                              pad_token_id=tok.pad_token_id, repetition_penalty=1.0)
     out: list[str] = []
     dev = model.prefix.device
     for i in range(0, len(clips), batch_size):
         b = {k: v.to(dev) for k, v in collate(list(range(i, min(len(clips), i + batch_size)))).items()}
         x, mask, _ = model.inputs(b, None, left=True)
-        gen = model.llm.generate(inputs_embeds=x, attention_mask=mask, max_new_tokens=max_new_tokens, do_sample=False,
-                                 eos_token_id=eot, pad_token_id=tok.pad_token_id)
+        gen = model.llm.generate(inputs_embeds=x, attention_mask=mask, generation_config=greedy, use_model_defaults=False)
         out += [t.strip() for t in tok.batch_decode(gen, skip_special_tokens=True)]
     return out

@@ -109,7 +109,7 @@ def agreement(ours: pd.DataFrame, paper: pd.DataFrame, keys: list[str], metric: 
     paper's ``metric`` over the cells both have (matched on ``keys``), and which cell is best in each."""
     from scipy.stats import kendalltau
 
-    both = ours.merge(paper, on=keys, suffixes=("", " (paper)"))
+    both = ours.merge(paper, on=keys, suffixes=("", " (paper)")) if not ours.empty else ours
     if len(both) < 2:
         return {"cells": len(both), "kendall_tau": None, "best (ours)": None, "best (paper)": None}
     tau = kendalltau(both[metric], both[f"{metric} (paper)"]).statistic
@@ -124,5 +124,7 @@ def agreement(ours: pd.DataFrame, paper: pd.DataFrame, keys: list[str], metric: 
 def by_budget_ratio(t9: pd.DataFrame) -> pd.DataFrame:
     """Table 9 with a ``Budget`` column relative to its smallest budget ("1x", "4x"), so that our
     budgets and the paper's (same 1:4 ratio, other frame counts) can be matched."""
+    if t9.empty:  # no cell of this run yet (a batch job that ran other cells)
+        return t9.assign(Budget=[])
     low = t9["Max Frames"].min()
     return t9.assign(Budget=[f"{f / low:g}x" for f in t9["Max Frames"]])
