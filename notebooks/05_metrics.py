@@ -42,9 +42,9 @@ metric_models = None  # None: every model with predictions, else a list of model
 metric_datasets = None  # None: every dataset with predictions, else a list (phoenix, how2sign, …)
 metric_exclude = ["llava_slt*"]  # model globs left out: LLaVA-SLT runs after this notebook (07-08) and is scored there
 tagger = "hanta"  # PGER's POS tagger: "hanta" (offline stand-in, German + English, packaged) | "flair:flair/upos-multi" (paper Sec 4.2, by hub id from the local HF cache; params/paper.yaml) | flair:/path.pt | spacy-en
-embedder = None  # TSR's word embeddings: None = packaged all-MiniLM-L6-v2 (offline stand-in) | "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2" (paper Sec 4.2, by hub id from the local HF cache) | a local folder
-metric_fallback = False  # a paper model (hub id) that cannot be loaded offline: False = an error; True = its stand-in scores, with a warning and "fallback:" in every signature
-trust_flair_pickle = False  # a FLAIR file the restricted loader refuses (whole pickled objects, flair < 0.12): True = flair's own unpickler (runs code from the file: only one you trust)
+embedder = None  # TSR's word embeddings: None: packaged all-MiniLM-L6-v2 (offline stand-in) | "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2" (paper Sec 4.2, by hub id from the local HF cache) | a local folder
+metric_fallback = False  # a paper model (hub id) that cannot be loaded offline: False: an error; True: its stand-in scores, with a warning and "fallback:" in every signature
+trust_flair_pickle = False  # a FLAIR file the restricted loader refuses (whole pickled objects, flair < 0.12): True: flair's own unpickler (runs code from the file: only one you trust)
 semantic_splits = ["test"]  # TSR and PGER are reported on the test sets (Tables 4-5)
 test_split = "test"  # Tables 4-5, significance and the figure use this split
 n_boot = 1000  # bootstrap resamples for the 95% intervals and the paired test (beyond the paper; sacrebleu's default)

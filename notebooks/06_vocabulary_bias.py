@@ -45,7 +45,7 @@ metric_exclude = ["llava_slt*"]  # model globs left out: LLaVA-SLT runs after th
 bias_datasets = None  # None: every dataset with predictions, else a list (phoenix, how2sign, …)
 primary_model = None  # analysed model; None: first SmolVLM-family model (the paper analyses SmolVLM2)
 tagger = "hanta"  # POS tagger for noun phrases: "hanta" (offline stand-in) | "flair:flair/upos-multi" (the paper's Sec 4.2 tagger, by hub id from the local HF cache; which tagger App. C-D used is not stated) | flair:/path.pt | spacy-en
-metric_fallback = False  # as in 05_metrics: True = HanTa when the FLAIR model cannot be loaded (warning + "fallback:" in the signatures)
+metric_fallback = False  # as in 05_metrics: True: HanTa when the FLAIR model cannot be loaded (warning + "fallback:" in the signatures)
 trust_flair_pickle = False  # as in 05_metrics
 table7_k = 1  # PHOENIX: best/median/worst 1 each: 3 examples, as Table 7
 appendix_k = 2  # other datasets: 2 each: 6 examples, as Tables 10-11

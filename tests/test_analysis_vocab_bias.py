@@ -73,3 +73,20 @@ def test_plot_predicted_vs_train():
     t = frequency_table(Counter(süden=106, norden=67), Counter(süden=50, norden=54), Counter(süden=653, norden=628))
     ax = plot_predicted_vs_train(t, title="PHOENIX")
     assert ax.get_xscale() == "log" and len(ax.texts) == 2
+
+
+def test_bias_plot_draws_a_panel_without_noun_phrases(tmp_path):
+    """A model that predicts no noun phrase (an early real run) gets a labelled empty panel, not a crash on draw."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import pandas as pd
+
+    from slt_nb.report.metrics_tables import bias_figure
+
+    empty = pd.DataFrame(columns=["item", "predicted", "test", "train"])
+    one = pd.DataFrame({"item": ["regen"], "predicted": [2], "test": [1], "train": [0]})
+    fig = bias_figure({"A": one, "B": empty}, models={"A": "m", "B": "m"})
+    fig.savefig(tmp_path / "bias.png")
+    assert (tmp_path / "bias.png").stat().st_size > 1000
+    assert any(t.get_text() == "no noun phrase predicted" for t in fig.axes[1].texts)

@@ -135,3 +135,18 @@ def test_shared_parameters_have_the_same_default(tmp_path):
     for name, by_nb in shared.items():
         kept = {nb: d for nb, d in by_nb.items() if nb not in DEFAULTS_THAT_DIFFER.get(name, set())}
         assert len(set(kept.values())) == 1, f"{name} has different defaults: {by_nb}"
+
+
+def test_every_parameter_is_seen_by_papermill(tmp_path):
+    """papermill skips a parameters-cell line holding more than one '=' (e.g. in its comment) with only a log
+    warning; the runner would then refuse a params file setting it. Every assigned name must be declared."""
+    import ast
+
+    import jupytext
+
+    from slt_nb.runner import declared_parameters, list_notebooks, to_ipynb
+
+    for nb in list_notebooks(REPO / "notebooks"):
+        cell = next(c for c in jupytext.read(nb).cells if "parameters" in c.metadata.get("tags", []))
+        assigned = {t.id for node in ast.parse(cell.source).body if isinstance(node, ast.Assign) for t in node.targets}
+        assert assigned == set(declared_parameters(to_ipynb(nb, tmp_path / f"{nb.stem}.ipynb"))), nb.name

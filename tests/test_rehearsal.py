@@ -158,3 +158,12 @@ def test_llava_slt_tables_follow_the_paper_per_dataset(rehearsal):
     assert kinds == {"LLaVA-SLT (ours; LLM meta-llama/Llama-3.1-8B-Instruct)", "LLaVA-SLT (ours; LLM Qwen/Qwen2.5-7B-Instruct)"}
     sig = json.loads((rehearsal["out"] / "tables" / "llava_slt_comparison.meta.json").read_text())["signature"]
     assert "tok:13a" in sig and "tok:zh" in sig  # CSL-Daily is scored at character level
+
+
+def test_metric_tables_use_the_papers_models_by_hub_id(rehearsal):
+    tables = rehearsal["out"] / "tables"
+    sig = {p.name.removesuffix(".meta.json"): json.loads(p.read_text())["signature"] for p in tables.glob("*.meta.json")}
+    assert "flair/upos-multi" in sig["table4_pger"] and "fallback" not in sig["table4_pger"]
+    assert "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2" in sig["table5_tsr"] and "fallback" not in sig["table5_tsr"]
+    noun_phrase_tables = [n for n in sig if n.startswith(("table12", "table13", "table14_top_predicted_np", "table15"))]
+    assert len(noun_phrase_tables) >= 8 and all("flair/upos-multi" in sig[n] for n in noun_phrase_tables)

@@ -122,14 +122,17 @@ def plot_predicted_vs_train(table: pd.DataFrame, *, ax=None, title: str | None =
 
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 4))
+    ax.set_xlabel("training-set frequency + 1")
+    ax.set_ylabel("predicted frequency + 1")
+    if title:
+        ax.set_title(title)
+    if table.empty:  # a model that predicts no noun phrase: say so (a log axis of nothing cannot be drawn)
+        ax.text(0.5, 0.5, "no noun phrase predicted", ha="center", va="center", transform=ax.transAxes)
+        return ax
     df = table.assign(train1=table["train"] + 1, predicted1=table["predicted"] + 1)  # +1: log scale with zeros
     sns.scatterplot(data=df, x="train1", y="predicted1", size="test", sizes=(20, 200), ax=ax, legend="brief")
     for _, r in df.iterrows():
         ax.annotate(r["item"], (r["train1"], r["predicted1"]), fontsize=8, xytext=(3, 3), textcoords="offset points")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("training-set frequency + 1")
-    ax.set_ylabel("predicted frequency + 1")
-    if title:
-        ax.set_title(title)
     return ax
