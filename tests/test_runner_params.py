@@ -185,3 +185,21 @@ def test_ablation_summaries_take_an_empty_grid():
     assert abt.agreement(abt.by_budget_ratio(empty), abt.by_budget_ratio(paper_metrics.table9()), ["Budget"])["cells"] == 0
     assert abt.agreement(empty, paper_metrics.table8(), ["Model Size", "Fine-tuning Strategy"])["kendall_tau"] is None
     assert abt.figure(empty, empty, paper_metrics.table8(), paper_metrics.table9()) is not None
+
+
+def test_an_interactive_notebook_is_stamped_as_reproduce_would(tmp_path, monkeypatch):
+    """JupyterLab runs set no params: this_run gives params/default.yaml's hash (the runner's), and names edits."""
+    from slt_nb.provenance import this_run
+
+    _nb(tmp_path, "01_a")
+    (tmp_path / "params").mkdir()
+    (tmp_path / "params" / "default.yaml").write_text("value: 1\n")
+    reproduce("params/default.yaml", root=tmp_path)
+    stamped = json.loads((tmp_path / "results" / "params.json").read_text())["params_hash"]
+    monkeypatch.setenv("SLT_NB_ROOT", str(tmp_path))
+    assert this_run("01_a", None, None, {"value": 1}) == ("params/default.yaml", stamped)
+    label, edited = this_run("01_a", None, None, {"value": 2})
+    assert label == "params/default.yaml + edited in 01_a: value" and edited != stamped
+    assert edited == run_hash({"01_a": {"value": "1", "results_dir": '"results"', "manifest_dir": '"data/manifests"', "abl_only": "None",
+                                         "params_hash": "None"}}, {"value": 2})
+    assert this_run("01_a", "p.yaml", "abc", {"value": 9}) == ("p.yaml", "abc")  # under the runner: as given
