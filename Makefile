@@ -22,6 +22,9 @@ test: env
 bench: env  ## the CPU benchmarks (data path, training step, generation, pipeline, compute budget) -> results/benchmarks/
 	$(PY) benchmarks/run_all.py
 
+gpu-check:  ## GPU readiness, no network needed (.venv's python, else python3): <= 8 min on one H100/H200 -> results/benchmarks/gpu/; without CUDA a tiny smoke run -> results/benchmarks/gpu-cpu-smoke/
+	$(if $(wildcard $(PY)),$(PY),python3) benchmarks/gpu_check.py $(GPU_CHECK_ARGS)
+
 lab: env  ## JupyterLab on the notebooks (jupytext opens the .py files as notebooks)
 	$(VENV)/bin/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root,)
 

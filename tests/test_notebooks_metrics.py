@@ -15,6 +15,15 @@ from slt_nb.data.manifest import Sample, manifest_path, write_manifest
 from slt_nb.errors import SLTInputError
 from slt_nb.runner import reproduce
 
+
+def run_hash_of(root: Path, params: str) -> str:
+    """The params hash the runner will stamp this project's run with (what 03_finetune's files would carry)."""
+    from slt_nb.params import load_params
+    from slt_nb.provenance import declared
+    from slt_nb.runner import run_hash
+
+    return run_hash(declared(root), load_params(root / params))
+
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ["05_metrics", "06_vocabulary_bias"]
 TRAIN = {
@@ -42,7 +51,7 @@ def project(tmp_path_factory):
     root = tmp_path_factory.mktemp("metrics_project")
     params = make_project(root, {"n_boot": 200}, file="params/tiny.yaml")
     write_manifests(root)
-    write_fixture_predictions(root / "results" / "predictions")
+    write_fixture_predictions(root / "results" / "predictions", params_hash=run_hash_of(root, params))
     runtimes = reproduce(params, only=NOTEBOOKS, root=root)
     return root, runtimes
 

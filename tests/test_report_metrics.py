@@ -41,27 +41,30 @@ class OneHot:
         return out
 
 
-def write_predictions(folder: Path, model: str, dataset: str, split: str, refs, preds, ids=None) -> Path:
+def write_predictions(folder: Path, model: str, dataset: str, split: str, refs, preds, ids=None, params_hash: str = "fixture") -> Path:
     ids = ids or [f"{dataset[0]}{i + 1}" for i in range(len(refs))]
-    rows = [{"id": i, "dataset": dataset, "split": split, "reference": r, "prediction": p, "model": model, "params_hash": "fixture"} for i, r, p in zip(ids, refs, preds)]
+    rows = [{"id": i, "dataset": dataset, "split": split, "reference": r, "prediction": p, "model": model, "params_hash": params_hash}
+            for i, r, p in zip(ids, refs, preds)]
     path = folder / f"{model}.{dataset}.{split}.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     return path
 
 
-def write_fixture_predictions(folder: Path) -> Path:
+def write_fixture_predictions(folder: Path, params_hash: str = "fixture") -> Path:
     """smolvlm-a copies the references; qwen2_5_vl-a gets the first two right and says nothing for
-    the rest; the baseline repeats one sentence. Plus a PHOENIX dev split and a small How2Sign test."""
-    write_predictions(folder, "smolvlm-a", "phoenix", "test", REFS, REFS, IDS)
+    the rest; the baseline repeats one sentence. Plus a PHOENIX dev split and a small How2Sign test.
+    Every file is stamped with ``params_hash`` (a notebook reads only its own run's files)."""
+    h = {"params_hash": params_hash}
+    write_predictions(folder, "smolvlm-a", "phoenix", "test", REFS, REFS, IDS, **h)
     # qwen's file lists the samples in another order: comparisons align by id
     order = [3, 2, 1, 0]
     qwen = [REFS[0], REFS[1], "", ""]
-    write_predictions(folder, "qwen2_5_vl-a", "phoenix", "test", [REFS[i] for i in order], [qwen[i] for i in order], [IDS[i] for i in order])
-    write_predictions(folder, "baseline", "phoenix", "test", REFS, [REFS[0]] * 4, IDS)
-    write_predictions(folder, "smolvlm-a", "phoenix", "dev", REFS[:2], REFS[:2], ["d1", "d2"])
-    write_predictions(folder, "smolvlm-a", "how2sign", "test", EN_REFS, EN_REFS)
-    write_predictions(folder, "baseline", "how2sign", "test", EN_REFS, [EN_REFS[0]] * 2)
+    write_predictions(folder, "qwen2_5_vl-a", "phoenix", "test", [REFS[i] for i in order], [qwen[i] for i in order], [IDS[i] for i in order], **h)
+    write_predictions(folder, "baseline", "phoenix", "test", REFS, [REFS[0]] * 4, IDS, **h)
+    write_predictions(folder, "smolvlm-a", "phoenix", "dev", REFS[:2], REFS[:2], ["d1", "d2"], **h)
+    write_predictions(folder, "smolvlm-a", "how2sign", "test", EN_REFS, EN_REFS, **h)
+    write_predictions(folder, "baseline", "how2sign", "test", EN_REFS, [EN_REFS[0]] * 2, **h)
     return folder
 
 

@@ -11,7 +11,10 @@ exact command:
   configuration against an optimised one, with the first losses of both on the same data;
 * :mod:`.generation` — batched greedy decoding (left padding, KV cache) against one clip at a time;
 * :mod:`.notebook_times` — each notebook's wall time from ``results/runtimes.json``;
-* :mod:`.budget` — projected GPU-hours of every paper table from FLOPs per sample.
+* :mod:`.budget` — projected GPU-hours of every paper table from FLOPs per sample;
+* :mod:`.gpu_check` — ``make gpu-check``: the GPU readiness run (real architectures, random weights,
+  one time budget; the tiny models on CPU): :mod:`.gpu_train` (the paper's recipe vs optimised
+  candidates), :mod:`.gpu_data` (synthetic clips, models, timed generation).
 
 The FLOPs model is in :mod:`.flops`, the real checkpoints' configurations in
 :mod:`.real_configs`, the machine header, peak FLOP/s and memory meter in :mod:`.environment`,

@@ -140,7 +140,7 @@ def build_model(name: str, *, tokenizer=None, device: str = "meta", dtype=None, 
     model_cls, _ = get_family(rm.family).resolve_classes()
     kw = {} if attn_implementation is None else {"attn_implementation": attn_implementation}
     if dtype is not None:
-        kw["torch_dtype"] = dtype
+        kw["dtype"] = dtype  # transformers >= 4.56 (torch_dtype is deprecated there)
     with torch.device(device):
         return model_cls._from_config(real_config(name, tokenizer), **kw)
 
