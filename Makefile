@@ -6,6 +6,7 @@ SHELL := /bin/bash
 VENV ?= .venv
 PARAMS ?= params/default.yaml
 JOBS ?= 2  # notebooks run at once (each after the notebooks it reads from); the default machine has 2 cores
+ARGS ?=  # more slt-nb reproduce options, e.g. ARGS=--share-gpu (notebooks that train share one GPU) or ARGS="--only 05_metrics"
 PY := $(VENV)/bin/python
 
 .PHONY: env reproduce test lab clean-data bench
@@ -14,7 +15,7 @@ env:
 	@VENV=$(VENV) bash tools/ensure-env.sh
 
 reproduce: env
-	$(PY) -m slt_nb reproduce --params $(PARAMS) --jobs $(JOBS)
+	$(PY) -m slt_nb reproduce --params $(PARAMS) --jobs $(JOBS) $(ARGS)
 
 test: env
 	$(PY) -m pytest -q
