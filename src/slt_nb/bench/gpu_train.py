@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from ..models.registry import get_family
 from .environment import PeakMemory, mfu
 from .flops import batch_shape, train_flops
-from .train_step import IGNORE_INDEX, frozen_under_no_grad
+from .train_step import IGNORE_INDEX, _to_device, frozen_under_no_grad
 
 
 @dataclass(frozen=True)
@@ -90,16 +90,6 @@ def answer_only_loss(model, batch: dict, n_items: int):
     keep = target != IGNORE_INDEX
     logits = base.lm_head(hidden[:, :-1][keep]).float()  # (n, vocab)
     return F.cross_entropy(logits, target[keep], reduction="sum") / n_items
-
-
-def _to_device(batch: dict, device: str, dtype) -> dict:
-    out = {}
-    for k, v in batch.items():
-        v = v.to(device, non_blocking=True)
-        if k.startswith("pixel_values") and v.is_floating_point():
-            v = v.to(dtype)
-        out[k] = v
-    return out
 
 
 def prepare(model, family: str, recipe: Recipe, seed: int):

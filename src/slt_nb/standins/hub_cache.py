@@ -27,11 +27,11 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ..errors import SLTInputError
+from ..io import atomic_dir
 
 BUILD_VERSION = 1  # bump when a builder changes: cached stand-ins are rebuilt
 MARKER = "slt_nb_standin.json"  # beside refs/ and snapshots/ (never inside a snapshot): what built this repo
@@ -93,9 +93,7 @@ def write_snapshot(hf_home: str | Path, hub_id: str, *, seed: int = 0, force: bo
     if not force and snapshot.is_dir() and (repo / MARKER).is_file() and json.loads((repo / MARKER).read_text()) == marker:
         return snapshot
     build = builder(hub_id)
-    repo.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{repo.name}.", dir=repo.parent))
-    try:
+    with atomic_dir(repo) as tmp:
         files = tmp / "files"
         files.mkdir()
         build(files, hub_id, seed=seed)
@@ -104,12 +102,6 @@ def write_snapshot(hf_home: str | Path, hub_id: str, *, seed: int = 0, force: bo
         _lay_out(files, tmp, commit)
         shutil.rmtree(files)
         (tmp / MARKER).write_text(json.dumps(marker, indent=2, sort_keys=True) + "\n")
-        if repo.exists():
-            shutil.rmtree(repo)
-        os.replace(tmp, repo)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
     return snapshot
 
 
