@@ -4,6 +4,7 @@ readers that take only their own run's files, and GPU notebooks that never share
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
@@ -90,7 +91,7 @@ def test_a_params_file_owns_its_folders(tmp_path):
     owner = json.loads((tmp_path / "results" / "params.json").read_text())
     assert owner["params_file"] == "p.yaml"
     before = (tmp_path / "results" / "tables" / "01_a.md").read_text()
-    with pytest.raises(SLTInputError, match=r"holds the outputs of p.yaml.*results_dir: results/q"):
+    with pytest.raises(SLTInputError, match=r"holds the outputs of p.yaml.*results_dir: results/q .*delete .*params.json"):
         reproduce("q.yaml", root=tmp_path)
     assert (tmp_path / "results" / "tables" / "01_a.md").read_text() == before == "2"  # nothing of q's run was written
     (tmp_path / "q.yaml").write_text("value: 3\nresults_dir: results/q\nmanifest_dir: data/q/manifests\n")
@@ -203,3 +204,16 @@ def test_an_interactive_notebook_is_stamped_as_reproduce_would(tmp_path, monkeyp
     assert edited == run_hash({"01_a": {"value": "1", "results_dir": '"results"', "manifest_dir": '"data/manifests"', "abl_only": "None",
                                          "params_hash": "None"}}, {"value": 2})
     assert this_run("01_a", "p.yaml", "abc", {"value": 9}) == ("p.yaml", "abc")  # under the runner: as given
+
+
+def test_a_copy_that_ran_first_is_named_and_the_original_gets_a_way_out(tmp_path):
+    """A copy of a params file (same results_dir) that runs first owns the folder; the original is then refused
+    with a hint that does not suggest the very folder in conflict."""
+    _nb(tmp_path, "01_a")
+    (tmp_path / "paper.yaml").write_text("value: 2\nresults_dir: results/paper\nmanifest_dir: data/paper/manifests\n")
+    shutil.copy(tmp_path / "paper.yaml", tmp_path / "mine.yaml")
+    reproduce("mine.yaml", root=tmp_path)
+    with pytest.raises(SLTInputError) as err:
+        reproduce("paper.yaml", root=tmp_path)
+    msg = str(err.value)
+    assert "holds the outputs of mine.yaml" in msg and "results_dir: results/paper-" in msg and "results_dir: results/paper " not in msg

@@ -158,12 +158,15 @@ def claim(folder: Path, params_file: str | None, phash: str, what: str) -> None:
             raise SLTInputError("unreadable owner record", file=owner_path, hint="delete it if this folder holds nothing you need") from None
         if owner != params_file:
             name = Path(params_file).stem if params_file else "mine"
+            if folder.resolve() in (resolve(f"results/{name}").resolve(), resolve(f"data/{name}/manifests").resolve()):
+                name = f"{name}-{phash[:6]}"  # the obvious name is the folder in question (a copy ran first under it)
             raise SLTInputError(
                 f"{what} {folder} holds the outputs of {owner or 'the notebook defaults'}; a run of {params_file or 'the notebook defaults'} "
                 "would mix its tables with them",
                 file=owner_path,
-                hint=f"give this params file its own folders, e.g. results_dir: results/{name} and manifest_dir: data/{name}/manifests "
-                     "(or pass the params file that owns them)",
+                hint=f"give this params file its own folders, e.g. results_dir: results/{name} and manifest_dir: data/{name}/manifests; "
+                     f"or run the params file that owns them; or, if the outputs of {owner or 'the notebook defaults'} there are not wanted, "
+                     f"delete {owner_path}",
             )
     write_json(owner_path, {"params_file": params_file, "params_hash": phash})
 

@@ -112,11 +112,19 @@ def write_rehearsal(out: str | Path, paper_yaml: str | Path, *, seed: int = 0, p
     build_hub_cache(hf_home, hub_ids_in_params(paper), seed=seed, progress=progress)
     lines = [f"# The rehearsal of {paper_yaml.name}: only the roots (datasets, outputs) and these sizes differ from it",
              "# (slt_nb.standins.rehearsal.SIZES): " + ", ".join(f"{k}={v}" for k, v in SIZES.items()),
-             f"# Run with: {' '.join(f'{k}={v}' for k, v in offline_env(hf_home).items())} slt-nb reproduce --params {out / 'rehearsal.yaml'}",
+             f"# Run with: {command(offline_env(hf_home), out / 'rehearsal.yaml')}",
              yaml.safe_dump({"extends": str(paper_yaml), **rehearsal_overrides(paper, roots, out)}, sort_keys=False, allow_unicode=True)]
     params_file = out / "rehearsal.yaml"
     params_file.write_text("\n".join(lines), encoding="utf-8")
     return Rehearsal(params_file=params_file, hf_home=hf_home, env=offline_env(hf_home), roots=roots)
+
+
+def command(env: dict, params_file: Path) -> str:
+    """The shell command that runs the rehearsal with this Python (the project's venv, activated or not)."""
+    import shlex
+    import sys
+
+    return " ".join(f"{k}={shlex.quote(str(v))}" for k, v in env.items()) + f" {shlex.quote(sys.executable)} -m slt_nb reproduce --params {shlex.quote(str(params_file))}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -127,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--paper", default="params/paper.yaml", help="the params file rehearsed (default params/paper.yaml)")
     a = ap.parse_args(argv)
     r = write_rehearsal(a.out, a.paper, progress=True)
-    print(f"{' '.join(f'{k}={v}' for k, v in r.env.items())} slt-nb reproduce --params {r.params_file}")
+    print(command(r.env, r.params_file))
     return 0
 
 
