@@ -74,6 +74,7 @@ llava_t_max = 32  # frames per clip, the small-VLM paper's sampler (LLaVA-SLT st
 llava_cpu_threads = 1  # torch threads on CPU (None: torch's default); 1 is 2-3x faster than 2 on the shared 2-core machine
 llava_llm = {  # the LLM (Sec 3.1, 4.2)
     "id": "tiny",  # paper (PHOENIX): "meta-llama/Llama-3.1-8B-Instruct" (Sec 4.2); CSL-Daily: Qwen2.5-7B/14B-Instruct (Tab. 6)
+    "arch": "llama",  # the tiny LLM's family: "llama" | "qwen2" (only with id "tiny"; Tab. 6 row 6 compares base LLMs)
     "hidden": 64,  # tiny Llama width (only with id "tiny")
     "layers": 2,  # tiny Llama depth
     "heads": 4,  # tiny Llama attention heads
@@ -86,6 +87,7 @@ llava_stage1 = {  # linguistic continued pretraining (Sec 3.1)
     "enabled": True,  # paper: skipped on PHOENIX (Sec 4.2); the tiny LLM needs it
     "gloss_text_pairs": True,  # Tab. 6 row 1
     "sentences": True,  # Tab. 6 row 2 ("web & books"; here: the training translations)
+    "corpus": None,  # a text file, one document per line, added to the corpus (paper: CSL-Corpus, not public)
     "train": {"epochs": 12, "batch_size": 32, "lr": 3e-3, "weight_decay": 0.0, "pct_start": 0.1, "grad_clip": 1.0},  # paper silent
 }
 llava_stage2 = {  # visual contrastive pretraining (Sec 3.2)
@@ -107,12 +109,21 @@ llava_stage2 = {  # visual contrastive pretraining (Sec 3.2)
         "dropout": 0.0,  # paper silent
     },
     "text": {"kind": "bow", "id": None, "dim": 512, "ngrams": 2},  # paper: mBART's encoder, {"kind": "hf", "id": "facebook/mbart-large-cc25"}
-    "signcl": {"weight": 1e-2, "max_distance": 32.0, "margin": 8, "n_pos": 2, "n_neg": 4, "on": "word_frames"},  # lambda 1e-2 (Sec 3.2); rest: SignCL repo
+    "signcl": {"weight": 1e-2, "max_distance": 32.0, "margin": 8, "n_pos": 2, "n_neg": 4, "on": "word_frames", "scale": "mean"},  # lambda 1e-2 (Sec 3.2); rest: SignCL repo, except margin 8 (repo: "dynamic", per batch) and scale "mean" (repo: "reference", divided by the batch size)
     "train": {"epochs": 20, "batch_size": 32, "lr": 2e-3, "weight_decay": 1e-5, "pct_start": 0.1, "grad_clip": 1.0},  # paper: 200 ep, bs 128, lr 2e-4, wd 1e-5, one-cycle cosine
     "backbone_from": None,  # reuse (frozen) another variant's frame backbone (a budget option; off)
 }
-llava_encoder_variants = {  # further stage-2 encoders for the ablations (overrides of llava_stage2)
+llava_encoder_variants = {  # further stage-2 encoders for the ablations (overrides of llava_stage2; Tab. 7)
     "no_local_attention": {"encoder": {"local_depth": 0}, "backbone_from": "main"},  # Tab. 7 row 1: frame features straight into the sentence transformer; starts from main's frame backbone, frozen (budget; see above)
+    "smaller_backbone": {"encoder": {"vit": {"hidden": 24, "heads": 2}}},  # Tab. 7 row 2: ViT-S/14 for ViT-B/14 (half the width); trained from scratch
+    "lower_resolution": {"encoder": {"frame_size": 24}},  # Tab. 7 row 3: 224^2 for 336^2 (paper 2/3 of the side; ours 3/4: whole 8-px patches)
+    "text_supervisor_llm": {"text": {"kind": "hf", "id": "stage1"}, "backbone_from": "main"},  # Tab. 7 row 6: an autoregressive LLM as text supervisor (paper: Qwen-2.5-0.5B; ours: the stage-1 LLM)
+}
+llava_llm_variants = {  # further stage-1 LLMs for Tab. 6 (overrides of llava_llm / llava_stage1, each tuned in 08)
+    "no_cpt": {"stage1": {"enabled": False}},  # Tab. 6 row 0: without continued pretraining (the tiny LLM stays untrained)
+    "gloss_text_only": {"stage1": {"sentences": False}},  # Tab. 6 row 1: gloss-text pairs only
+    "larger": {"llm": {"hidden": 96, "layers": 3, "heads": 6, "intermediate": 192}},  # Tab. 6 row 4 (+ scaling++): a larger tiny LLM
+    "other_family": {"llm": {"arch": "qwen2"}},  # Tab. 6 row 6: another base LLM family (paper: Llama-3.1 for Qwen-2.5)
 }
 llava_precision = "auto"  # "auto": bf16-mixed on CUDA (trainable weights fp32, compute bf16; the frozen LLM in llava_llm's dtype), fp32 on CPU | "bf16-mixed" | "bf16-pure" | "fp32" (paper silent)
 llava_per_dataset = {}  # {dataset: {"llm" | "stage1" | "stage2" | "stage3": overrides}}: the paper configures each benchmark apart (Sec 4.2); paper.yaml: Llama-3.1-8B on PHOENIX-2014T, Qwen2.5-7B on CSL-Daily
@@ -155,7 +166,7 @@ report.config_table({"llm": llm, "stage1": s1, "stage2": s2}, PAPER, per_dataset
 results = {}
 for ds in llava_datasets:
     results[ds] = pipeline.pretrain(records[ds], run_dir=llava_run_dir, t_max=llava_t_max, **per_ds[ds], variants=llava_encoder_variants,
-                                    seed=seed, force=llava_force, precision=llava_precision)
+                                    llm_variants=llava_llm_variants, seed=seed, force=llava_force, precision=llava_precision)
 
 # %%
 for ds, res in results.items():

@@ -56,6 +56,7 @@ llava_datasets = ["phoenix"]  # paper: PHOENIX-2014T and CSL-Daily (Sec 4.1); de
 llava_cpu_threads = 1  # torch threads on CPU (None: torch's default); 1 is 2-3x faster than 2 on the shared 2-core machine
 llava_stage3 = {  # visual language tuning (Sec 3.3)
     "encoder_variant": "main",  # the stage-2 encoder of 07
+    "llm_variant": "main",  # the stage-1 LLM of 07
     "connector": "mlp",  # paper: two-layer MLP (LLaVA-1.5), Sec 3.3
     "features": "word",  # paper: word-level visual tokens (Sec 3.3)
     "prompting": "full",  # paper: task + format prompt appended to the system prompt (Sec 3.3, Tab. F/G)
@@ -64,11 +65,19 @@ llava_stage3 = {  # visual language tuning (Sec 3.3)
     "full_tune_parts": ["connector", "llm", "temporal"],  # paper: visual encoder and LLM (LoRA if used); real runs add "backbone"
     "max_new_tokens": 40,  # greedy decoding budget (paper silent)
 }
-llava_ablations = {  # tuning variants: overrides of llava_stage3 (Tab. 7-8 in spirit)
-    "no_local_attention": {"encoder_variant": "no_local_attention"},  # Tab. 7 row 1 (encoder trained in 07)
+llava_ablations = {  # tuning variants: overrides of llava_stage3 (the rows of Tab. 6-8; the LLMs and encoders they use are 07's variants)
+    "llm_no_cpt": {"llm_variant": "no_cpt"},  # Tab. 6 row 0: w/o continued pretraining
+    "llm_gloss_text_only": {"llm_variant": "gloss_text_only"},  # Tab. 6 row 1: gloss-text data only
+    "llm_larger": {"llm_variant": "larger"},  # Tab. 6 row 4: a larger LLM
+    "llm_other_family": {"llm_variant": "other_family"},  # Tab. 6 row 6: another base LLM
+    "no_local_attention": {"encoder_variant": "no_local_attention"},  # Tab. 7 row 1
+    "smaller_backbone": {"encoder_variant": "smaller_backbone"},  # Tab. 7 row 2
+    "lower_resolution": {"encoder_variant": "lower_resolution"},  # Tab. 7 row 3
+    "text_supervisor_llm": {"encoder_variant": "text_supervisor_llm"},  # Tab. 7 row 6
     "sentence_features": {"features": "sentence"},  # Tab. 8 row 1
     "linear_connector": {"connector": "linear"},  # Tab. 8 row 2
-    "no_prompting": {"prompting": "none"},  # Tab. 8 row 4 ("task" only would be row 3)
+    "task_prompt_only": {"prompting": "task"},  # Tab. 8 row 3: w/o format prompting
+    "no_prompting": {"prompting": "none"},  # Tab. 8 row 4
 }
 llava_precision = "auto"  # "auto": bf16-mixed on CUDA (trainable weights fp32, compute bf16; the frozen LLM in llava_llm's dtype), fp32 on CPU | "bf16-mixed" | "bf16-pure" | "fp32" (paper silent)
 llava_per_dataset = {}  # {dataset: {"llm" | "stage1" | "stage2" | "stage3": overrides}}: the paper configures each benchmark apart (Sec 4.2); paper.yaml: Llama-3.1-8B on PHOENIX-2014T, Qwen2.5-7B on CSL-Daily

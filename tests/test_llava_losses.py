@@ -71,3 +71,31 @@ def test_clip_loss_matched_lower_than_shuffled_and_duplicates_are_positives():
     assert clip_loss(swapped, t2, 10.0, ids).item() == pytest.approx(clip_loss(v, t2, 10.0, ids).item(), rel=1e-5)
     with pytest.raises(SLTInputError, match="same shape"):
         clip_loss(v, t[:, :3], 1.0)
+
+
+@pytest.mark.parametrize(
+    "frames, tokens, want",
+    [
+        (200, 20, 50),  # int((200 // 20 + 1) * 2.3) = 25 -> 50, under the cap (200 - 30) / 2 = 85
+        (64, 16, 17),  # max(10, int(5 * 2.3) = 11) * 2 = 22, capped at (64 - 30) / 2 = 17
+        (300, 10, 135),  # max(10, int(31 * 2.3) = 71) * 2 = 142, capped at 135
+        (40, 40, 5),  # max(10, 2) * 2 = 20, capped at (40 - 30) / 2 = 5
+        (20, 5, 1),  # the cap goes negative: at least 1
+    ],
+)
+def test_dynamic_margin_is_the_reference_schedule(frames, tokens, want):
+    from slt_nb.llava_slt.losses import dynamic_margin
+
+    expected = max(1, min(max(10, int((frames // tokens + 1) * 2.3)) * 2, int((frames - 30) / 2)))  # train_vlp_SignCL.py, verbatim
+    assert dynamic_margin(frames, tokens) == expected == want
+
+
+def test_reference_scale_divides_the_mean_by_the_batch_size():
+    from slt_nb.llava_slt.losses import signcl_loss
+
+    x = torch.randn(3, 12, 5, generator=torch.Generator().manual_seed(0)) * 10
+    mean = signcl_loss(x, margin=3, scale="mean")
+    ref = signcl_loss(x, margin=3, scale="reference")
+    assert torch.allclose(ref, mean / 3)
+    with pytest.raises(SLTInputError, match="scale"):
+        signcl_loss(x, margin=3, scale="sum")

@@ -41,8 +41,10 @@ def test_llava_notebooks_write_predictions_tables_and_figure(project):
     preds = root / "results" / "predictions"
     main = [json.loads(line) for line in (preds / "llava_slt-tiny.phoenix.test.jsonl").read_text().splitlines()]
     assert len(main) == 3 and {"id", "dataset", "split", "reference", "prediction", "model", "params_hash"} <= main[0].keys()
-    for v in ("no_local_attention", "sentence_features", "linear_connector", "no_prompting", "no_full_tune"):
-        assert (preds / f"llava_slt-tiny-{v}.phoenix.dev.jsonl").is_file()
+    from slt_nb.llava_slt.config import ABLATIONS, ENCODER_VARIANTS, LLM_VARIANTS
+
+    for v in (*ABLATIONS, "no_full_tune"):
+        assert (preds / f"llava_slt-tiny-{v}.phoenix.test.jsonl").is_file()
     tables = root / "results" / "tables"
     comp = pd.read_csv(tables / "llava_slt_comparison.csv")
     assert {"llava_slt-tiny", "baseline"} <= set(comp["System"]) and "BLEU-4" in comp.columns
@@ -50,11 +52,11 @@ def test_llava_notebooks_write_predictions_tables_and_figure(project):
     abl = pd.read_csv(tables / "llava_slt_ablations_phoenix.csv")
     assert set(abl["Variant"]) >= {"main", "no_local_attention", "sentence_features", "linear_connector", "no_prompting", "no_full_tune"}
     pre = pd.read_csv(tables / "llava_slt_pretrain_phoenix.csv")
-    assert list(pre["Variant"]) == ["llm", "main", "no_local_attention"]
+    assert list(pre["Variant"]) == ["llm", *(f"llm {n}" for n in LLM_VARIANTS), "main", *ENCODER_VARIANTS]
     assert (root / "results" / "figures" / "llava_slt_losses.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     stages = sorted(p.name for p in (root / "runs" / "llava_slt" / "phoenix").iterdir() if p.name.startswith("stage"))
-    assert stages == ["stage1", "stage2-main", "stage2-no_local_attention", "stage3-linear_connector", "stage3-main",
-                      "stage3-no_local_attention", "stage3-no_prompting", "stage3-sentence_features"]
+    assert stages == sorted(["stage1", *(f"stage1-{n}" for n in LLM_VARIANTS), "stage2-main", *(f"stage2-{n}" for n in ENCODER_VARIANTS),
+                             "stage3-main", *(f"stage3-{n}" for n in ABLATIONS)])
 
 
 @pytest.mark.slow
@@ -64,6 +66,7 @@ def test_rerun_skips_finished_stages(project):
     from slt_nb.llava_slt import pipeline
     from slt_nb.llava_slt.config import (
         ENCODER_VARIANTS,
+        LLM_VARIANTS,
         llm_config,
         stage1_config,
         stage2_config,
@@ -75,6 +78,6 @@ def test_rerun_skips_finished_stages(project):
     record = load_prepared(root / "data" / "manifests")[0]
     res = pipeline.pretrain(record, run_dir=run_dir, t_max=SMALLEST["llava_t_max"], llm=llm_config(SMALLEST["llava_llm"]),
                             stage1=stage1_config(SMALLEST["llava_stage1"]), stage2=stage2_config(SMALLEST["llava_stage2"]),
-                            variants=ENCODER_VARIANTS, seed=SMALLEST["seed"], log=lambda *a: None)
-    assert res["stage1"]["skipped"] and all(r["skipped"] for r in res["stage2"].values())
+                            variants=ENCODER_VARIANTS, llm_variants=LLM_VARIANTS, seed=SMALLEST["seed"], log=lambda *a: None)
+    assert res["stage1"]["skipped"] and all(r["skipped"] for r in res["stage2"].values()) and all(r["skipped"] for r in res["llm_variants"].values())
     assert (run_dir / "phoenix" / "stage2-main" / "done.json").stat().st_mtime_ns == stamp

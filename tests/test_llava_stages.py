@@ -12,6 +12,7 @@ from slt_nb.errors import SLTInputError
 from slt_nb.llava_slt.config import (
     ABLATIONS,
     ENCODER_VARIANTS,
+    LLM_VARIANTS,
     LLMConfig,
     config_hash,
     llm_config,
@@ -136,9 +137,9 @@ def test_notebook_defaults_are_the_package_defaults():
     s3 = to_dict(stage3_config())
     s3["full_tune_parts"] = list(s3["full_tune_parts"])
     assert p8["llava_stage3"] == s3
-    assert p8["llava_ablations"] == ABLATIONS and p7["llava_encoder_variants"] == ENCODER_VARIANTS
-    assert set(ABLATIONS) == {"no_local_attention", "sentence_features", "linear_connector", "no_prompting"}
-    assert ABLATIONS["no_local_attention"]["encoder_variant"] in ENCODER_VARIANTS
+    assert p8["llava_ablations"] == ABLATIONS and p7["llava_encoder_variants"] == ENCODER_VARIANTS and p7["llava_llm_variants"] == LLM_VARIANTS
+    for v in ABLATIONS.values():  # every tuning variant's LLM and encoder are trained by 07
+        assert v.get("encoder_variant", "main") in {"main", *ENCODER_VARIANTS} and v.get("llm_variant", "main") in {"main", *LLM_VARIANTS}
 
 
 @pytest.mark.parametrize("pct, total", [(0.1, 10), (0.25, 4), (0.5, 2), (0.1, 1), (0.1, 2), (0.3, 3), (0.1, 32)])

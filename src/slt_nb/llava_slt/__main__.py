@@ -17,12 +17,12 @@ import argparse
 import sys
 
 from ..params import load_params
-from .config import ABLATIONS, ENCODER_VARIANTS
+from .config import ABLATIONS, ENCODER_VARIANTS, LLM_VARIANTS
 
 DEFAULTS = {
     "seed": 0, "manifest_dir": "data/manifests", "results_dir": "results", "llava_run_dir": "runs/llava_slt",
     "llava_datasets": ["phoenix"], "llava_t_max": 32, "llava_llm": {}, "llava_stage1": {}, "llava_stage2": {},
-    "llava_encoder_variants": ENCODER_VARIANTS, "llava_stage3": {}, "llava_ablations": ABLATIONS,
+    "llava_encoder_variants": ENCODER_VARIANTS, "llava_llm_variants": LLM_VARIANTS, "llava_stage3": {}, "llava_ablations": ABLATIONS,
     "llava_model_name": "llava_slt-tiny", "llava_eval_splits": ["dev", "test"], "llava_force": False, "llava_precision": "auto",
     "llava_per_dataset": {},
 }
@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             pipeline.pretrain(records[ds], run_dir=p["llava_run_dir"], t_max=p["llava_t_max"], llm=for_dataset(per, ds, "llm", llm_config(p["llava_llm"])),
                               stage1=for_dataset(per, ds, "stage1", stage1_config(p["llava_stage1"])),
                               stage2=for_dataset(per, ds, "stage2", stage2_config(p["llava_stage2"])), variants=p["llava_encoder_variants"],
+                              llm_variants=p["llava_llm_variants"],
                               seed=p["seed"], force=p["llava_force"], precision=p["llava_precision"], log=print if is_main else (lambda *a: None))
             continue
         out = pipeline.tune(records[ds], run_dir=p["llava_run_dir"], stage3=for_dataset(p["llava_per_dataset"], ds, "stage3", stage3_config(p["llava_stage3"])),

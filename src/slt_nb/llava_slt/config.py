@@ -53,16 +53,17 @@ class SignCLConfig:
 
     weight: float = 1e-2  # lambda of Eq. 2 (Sec 3.2)
     max_distance: float = 32.0  # the softplus pivot on the L1 distance (SignCL default)
-    margin: int = 8  # negatives: |j - i| > margin frames (SignCL default 20 on ~100-200 frame clips; ours scaled to 32 frames)
+    margin: int | str = 8  # negatives: |j - i| > margin frames; "dynamic": the reference training scripts' schedule from frames per text token (losses.dynamic_margin); ours: 8 at 32 frames
     n_pos: int = 2  # positives sampled per anchor among i-1, i+1 (SignCL default)
     n_neg: int = 4  # negatives sampled per anchor (SignCL default); 0 = all
     on: str = "word_frames"  # which sequence it regularises: "word_frames" (local-attention output, frame rate) | "words"
+    scale: str = "mean"  # "mean": per-anchor average (ours); "reference": the repo's, which also divides by the batch size (losses.signcl_loss)
 
 
 @dataclass(frozen=True)
 class TextEncoderConfig:
     kind: str = "bow"  # "bow": offline hashed bag-of-n-grams stand-in; "hf": a hub encoder (paper: mBART, Sec 3.2)
-    id: str | None = None  # hub id / path for kind="hf", e.g. "facebook/mbart-large-cc25"
+    id: str | None = None  # hub id / path for kind="hf", e.g. "facebook/mbart-large-cc25"; "stage1": this dataset's stage-1 LLM (an autoregressive LLM as supervisor, Tab. 7 row 6)
     dim: int = 512  # output width of the bow stand-in
     ngrams: int = 2
 
@@ -70,6 +71,7 @@ class TextEncoderConfig:
 @dataclass(frozen=True)
 class LLMConfig:
     id: str = "tiny"  # "tiny": a Llama built and trained here; else a hub id (paper PHOENIX: meta-llama/Llama-3.1-8B-Instruct)
+    arch: str = "llama"  # the tiny LLM's family: "llama" | "qwen2" (Tab. 6 row 6: another base LLM)
     hidden: int = 64
     layers: int = 2
     heads: int = 4
@@ -86,6 +88,7 @@ class Stage1Config:
     enabled: bool = True  # the paper skips it for PHOENIX (no German corpus, Sec 4.2); on the default it runs
     gloss_text_pairs: bool = True  # Tab. 6 row 1
     sentences: bool = True  # Tab. 6 row 2 (web & books; here: the training sentences)
+    corpus: str | None = None  # a UTF-8 text file, one document per line, added to the corpus (the paper's CSL-Corpus is not public)
     train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=12, batch_size=32, lr=3e-3, weight_decay=0.0))  # paper silent
 
 
@@ -105,6 +108,7 @@ class Stage3Config:
     """Visual language tuning (Sec 3.3)."""
 
     encoder_variant: str = "main"  # which stage-2 encoder
+    llm_variant: str = "main"  # which stage-1 LLM (Tab. 6 variants)
     connector: str = "mlp"  # "mlp" (two-layer, Sec 3.3) | "linear" (Tab. 8 row 2)
     features: str = "word"  # "word" | "sentence" (penultimate layer of the sentence transformer, Tab. 8 row 1)
     prompting: str = "full"  # "full" (task + format) | "task" (Tab. 8 row 3) | "none" (Tab. 8 row 4)
@@ -114,14 +118,34 @@ class Stage3Config:
     max_new_tokens: int = 40
 
 
-# The ablations of the default (Tab. 7-8 in spirit): stage-2 encoder variants and stage-3 tuning variants.
-# Tab. 7 row 1; on the CPU default it starts from the main encoder's trained frame backbone (frozen) --
-# in the paper both start from the same pretrained DINOv2 -- params/paper.yaml drops "backbone_from".
-ENCODER_VARIANTS = {"no_local_attention": {"encoder": {"local_depth": 0}, "backbone_from": "main"}}
+# The ablations of the default (Tab. 6-8): stage-1 LLM variants, stage-2 encoder variants and stage-3 tuning variants
+# (each tuning variant names the LLM / encoder it uses). Encoder variants that keep the main ViT start from the main
+# encoder's trained frame backbone (frozen) on the CPU default -- in the paper all start from the same pretrained
+# DINOv2 -- params/paper.yaml drops "backbone_from".
+LLM_VARIANTS = {
+    "no_cpt": {"stage1": {"enabled": False}},  # Tab. 6 row 0
+    "gloss_text_only": {"stage1": {"sentences": False}},  # Tab. 6 row 1
+    "larger": {"llm": {"hidden": 96, "layers": 3, "heads": 6, "intermediate": 192}},  # Tab. 6 row 4
+    "other_family": {"llm": {"arch": "qwen2"}},  # Tab. 6 row 6
+}
+ENCODER_VARIANTS = {
+    "no_local_attention": {"encoder": {"local_depth": 0}, "backbone_from": "main"},  # Tab. 7 row 1
+    "smaller_backbone": {"encoder": {"vit": {"hidden": 24, "heads": 2}}},  # Tab. 7 row 2
+    "lower_resolution": {"encoder": {"frame_size": 24}},  # Tab. 7 row 3
+    "text_supervisor_llm": {"text": {"kind": "hf", "id": "stage1"}, "backbone_from": "main"},  # Tab. 7 row 6
+}
 ABLATIONS = {
+    "llm_no_cpt": {"llm_variant": "no_cpt"},  # Tab. 6 row 0
+    "llm_gloss_text_only": {"llm_variant": "gloss_text_only"},  # Tab. 6 row 1
+    "llm_larger": {"llm_variant": "larger"},  # Tab. 6 row 4
+    "llm_other_family": {"llm_variant": "other_family"},  # Tab. 6 row 6
     "no_local_attention": {"encoder_variant": "no_local_attention"},  # Tab. 7 row 1
+    "smaller_backbone": {"encoder_variant": "smaller_backbone"},  # Tab. 7 row 2
+    "lower_resolution": {"encoder_variant": "lower_resolution"},  # Tab. 7 row 3
+    "text_supervisor_llm": {"encoder_variant": "text_supervisor_llm"},  # Tab. 7 row 6
     "sentence_features": {"features": "sentence"},  # Tab. 8 row 1
     "linear_connector": {"connector": "linear"},  # Tab. 8 row 2
+    "task_prompt_only": {"prompting": "task"},  # Tab. 8 row 3
     "no_prompting": {"prompting": "none"},  # Tab. 8 row 4
 }
 

@@ -17,9 +17,14 @@ distance d and a pivot D (32 by default)
     l_i = mean_pos softplus(d(x_i, x_p) - D) + mean_neg softplus(D - d(x_i, x_n))
 
 Positives are pulled within ~D, negatives pushed beyond ~D. Ours differs from the repo's loop in
-being deterministic given a ``torch.Generator`` and in averaging: the positive and negative
-terms are each averaged over the anchors that have any (padding excluded), then added.
-``n_pos``/``n_neg`` = 0 uses every positive/negative (what the hand-checked tests use).
+being deterministic given a ``torch.Generator``, in skipping padding, and in averaging: the positive
+and negative terms are each averaged over the anchors that have any, then added (``scale="mean"``).
+The repo sums per-anchor terms (each a mean over the batch) and divides by ``B * (T - 4)``: the loss
+is then the per-anchor mean divided by the batch size B, which ``scale="reference"`` reproduces
+(with lambda = 1e-2 the SignCL term weighs B times less than under "mean"). The repo's training
+scripts (examples/GFSLT-VLP/train_*_SignCL.py) also set the margin per batch from the frames per
+text token, :func:`dynamic_margin`. ``n_pos``/``n_neg`` = 0 uses every positive/negative (what the
+hand-checked tests use).
 """
 
 from __future__ import annotations
@@ -65,6 +70,16 @@ def _pick(mask: torch.Tensor, k: int, generator) -> torch.Tensor:
     return mask & (score >= kth)
 
 
+def dynamic_margin(n_frames: int, n_text_tokens: int, n_negative: int = 30) -> int:
+    """The SignCL margin of the reference training scripts (JinhuiYE/SignCL, train_vlp_SignCL.py):
+    ``max(10, int((T // L + 1) * 2.3)) * 2`` frames for T frames and L text tokens (the batch's padded
+    maxima), capped at ``(T - n_negative) / 2`` so that negatives remain; never below 1."""
+    if n_frames < 1 or n_text_tokens < 1:
+        raise SLTInputError(f"dynamic_margin needs positive frame and token counts, got {n_frames} and {n_text_tokens}")
+    margin = max(10, int((n_frames // n_text_tokens + 1) * 2.3)) * 2
+    return max(1, min(margin, int((n_frames - n_negative) / 2)))
+
+
 def signcl_loss(
     x: torch.Tensor,
     lengths=None,
@@ -74,8 +89,12 @@ def signcl_loss(
     n_pos: int = 0,
     n_neg: int = 0,
     generator: torch.Generator | None = None,
+    scale: str = "mean",
 ) -> torch.Tensor:
-    """SignCL on a (B, T, D) sequence (see the module docstring); ``lengths``: valid frames per clip."""
+    """SignCL on a (B, T, D) sequence (see the module docstring); ``lengths``: valid frames per clip.
+    ``scale``: "mean" (ours) or "reference" (divided by B as the public code does)."""
+    if scale not in ("mean", "reference"):
+        raise SLTInputError(f"unknown SignCL scale {scale!r}", hint="choose 'mean' or 'reference'")
     if x.ndim != 3:
         raise SLTInputError(f"signcl_loss needs a (B, T, D) tensor, got shape {tuple(x.shape)}")
     if margin < 1:
@@ -103,4 +122,4 @@ def signcl_loss(
     zero = x.sum() * 0.0  # keeps the graph when a batch has no pairs (all clips too short)
     lp = torch.cat(pos_terms).mean() if pos_terms else zero
     ln = torch.cat(neg_terms).mean() if neg_terms else zero
-    return lp + ln
+    return (lp + ln) / (B if scale == "reference" else 1)

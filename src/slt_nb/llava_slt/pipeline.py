@@ -4,6 +4,7 @@ Layout under ``run_dir/<dataset>/``::
 
     clips/                      decoded frame cache (safetensors, keyed by manifest + preprocessing)
     stage1/                     the LLM after linguistic continued pretraining
+    stage1-<variant>/           one more LLM per LLM variant (Tab. 6: corpus, size, base LLM)
     stage2-<variant>/           one hierarchical encoder per encoder variant ("main", "no_local_attention", ...)
     stage3-<variant>/           connector (+ full-tuned weights) per tuning variant
     pretrain.json               what 07 trained (configs, keys) -- 08 reads only this and the folders
@@ -81,15 +82,34 @@ def _variants(base, variants: dict[str, dict] | None, kind: str) -> dict:
     return out
 
 
+def llm_variant_configs(llm: LLMConfig, stage1: Stage1Config, variants: dict[str, dict] | None) -> dict[str, tuple[LLMConfig, Stage1Config]]:
+    """``{"main": (llm, stage1), name: (llm, stage1) with the variant's ``{"llm": ..., "stage1": ...}`` overrides}``
+    (Tab. 6: continued-pretraining data, LLM size, base LLM); names are folder-safe slugs."""
+    out = {"main": (llm, stage1)}
+    for name, ov in (variants or {}).items():
+        if name == "main" or not NAME.match(str(name)):
+            raise SLTInputError(f"bad LLM variant name {name!r}", hint="use lowercase letters, digits and '_', not 'main'")
+        if not isinstance(ov, dict) or set(ov) - {"llm", "stage1"}:
+            raise SLTInputError(f"LLM variant {name!r} must be a mapping with 'llm' and/or 'stage1' overrides, got {ov!r}")
+        out[name] = (with_overrides(llm, ov.get("llm"), f"LLM variant {name!r} llm"), with_overrides(stage1, ov.get("stage1"), f"LLM variant {name!r} stage1"))
+    return out
+
+
 def encoder_variants(base: Stage2Config, variants: dict[str, dict] | None) -> dict[str, Stage2Config]:
     """Stage-2 variants (overrides use the :class:`Stage2Config` field names, e.g. ``{"encoder": {"local_depth": 0}}``)."""
     return _variants(base, variants, "encoder")
 
 
 def pretrain(record: dict, *, run_dir, t_max: int, llm: LLMConfig, stage1: Stage1Config, stage2: Stage2Config,
-             variants: dict[str, dict] | None = None, seed: int = 0, force: bool = False, precision: str = "auto", log=print) -> dict:
-    """Stages 1 and 2 for one prepared dataset; returns (and writes) the pretrain summary. ``precision``:
-    :mod:`slt_nb.train.device` (``auto``: bf16-mixed on CUDA, fp32 on CPU)."""
+             variants: dict[str, dict] | None = None, llm_variants: dict[str, dict] | None = None, seed: int = 0, force: bool = False,
+             precision: str = "auto", log=print) -> dict:
+    """Stages 1 and 2 for one prepared dataset; returns (and writes) the pretrain summary. ``variants``: encoder
+    variants (stage 2); ``llm_variants``: LLM variants (stage 1, :func:`llm_variant_configs`). ``precision``:
+    :mod:`slt_nb.train.device` (``auto``: bf16-mixed on CUDA, fp32 on CPU). A text supervisor ``id: stage1``
+    is this dataset's main stage-1 LLM."""
+    from .stage1 import llm_location
+    from .train import read_done
+
     from ..data.prepare import load_split
     from .stage1 import run_stage1
     from .stage2 import run_stage2
@@ -99,25 +119,50 @@ def pretrain(record: dict, *, run_dir, t_max: int, llm: LLMConfig, stage1: Stage
     enc = stage2.encoder
     clips = load_clips(record, ("train", "dev"), t_max=t_max, frame_size=enc.frame_size, crop=enc.crop, run_dir=run_dir)
     train, dev = load_split(record, "train"), load_split(record, "dev")
-    s1 = run_stage1(train, dev, ds, llm, stage1, root / "stage1", seed=seed, force=force, precision=precision)
-    log(f"[{ds}] stage 1: {_took(s1)}; dev LM loss {_num(s1['dev_loss_before'])} -> {_num(s1['dev_loss_after'])}")
+    llms = llm_variant_configs(llm, stage1, llm_variants)
+    s1s = {}
+    for name, (lc, sc) in llms.items():
+        s1s[name] = run_stage1(train, dev, ds, lc, sc, root / _stage1_dir(name), seed=seed, force=force, precision=precision)
+        log(f"[{ds}] stage 1{'' if name == 'main' else ' ' + name}: {_took(s1s[name])}; "
+            f"dev LM loss {_num(s1s[name]['dev_loss_before'])} -> {_num(s1s[name]['dev_loss_after'])}")
+    s1 = s1s["main"]
     s2 = {}
     for name, cfg in encoder_variants(stage2, variants or {}).items():
+        text_key = None
+        if cfg.text.id == "stage1":  # an autoregressive LLM as the text supervisor: this dataset's stage-1 LLM
+            cfg = with_overrides(cfg, {"text": {"id": llm_location(root / "stage1", read_done(root / "stage1"))}})
+            text_key = s1["key"]
         bdir = root / f"stage2-{cfg.backbone_from}" if cfg.backbone_from else None
         if cfg.backbone_from and cfg.backbone_from not in s2:
             raise SLTInputError(f"encoder variant {name!r} reuses {cfg.backbone_from!r}, which is not trained before it")
         s2[name] = run_stage2(clips["train"], clips["dev"], cfg, root / f"stage2-{name}", seed=seed, backbone_dir=bdir, force=force,
-                              precision=precision)
+                              precision=precision, text_key=text_key)
         r = s2[name]["retrieval"].get("dev", {})
         log(f"[{ds}] stage 2 {name}: {_took(s2[name])}; "
             f"dev R@1 {r.get('r1', float('nan')):.2f} (chance {r.get('chance_r1', float('nan')):.2f})")
     summary = {
         "dataset": ds, "t_max": t_max, "seed": seed, "llm": to_dict(llm),
         "stage1": {"dir": "stage1", "key": s1["key"], "config": to_dict(stage1)},
+        "llm_variants": {n: {"dir": _stage1_dir(n), "key": s1s[n]["key"], "config": to_dict(sc), "llm": to_dict(lc)}
+                         for n, (lc, sc) in llms.items() if n != "main"},
         "stage2": {n: {"dir": f"stage2-{n}", "key": s2[n]["key"], "config": to_dict(c)} for n, c in encoder_variants(stage2, variants or {}).items()},
     }
     write_json(root / PRETRAIN, summary)
-    return {"summary": summary, "stage1": s1, "stage2": s2}
+    return {"summary": summary, "stage1": s1, "stage2": s2, "llm_variants": {n: r for n, r in s1s.items() if n != "main"}}
+
+
+def _stage1_dir(name: str) -> str:
+    return "stage1" if name == "main" else f"stage1-{name}"
+
+
+def stage1_of(pre: dict, variant: str) -> tuple[dict, dict]:
+    """(stage-1 summary: dir, key, config; LLM config) of an LLM variant recorded by :func:`pretrain`."""
+    if variant == "main":
+        return pre["stage1"], pre["llm"]
+    found = pre.get("llm_variants", {}).get(variant)
+    if found is None:
+        raise SLTInputError(f"no stage-1 LLM variant {variant!r}", hint=f"07 trained {sorted(pre.get('llm_variants', {})) + ['main']}")
+    return found, found["llm"]
 
 
 def read_pretrain(run_dir, dataset: str) -> dict:
@@ -141,8 +186,9 @@ def _fresh_model(root: Path, pre: dict, cfg: Stage3Config, ds: str, seed: int = 
 
     if cfg.encoder_variant not in pre["stage2"]:
         raise SLTInputError(f"no stage-2 encoder {cfg.encoder_variant!r}", hint=f"07 trained {sorted(pre['stage2'])}")
-    s1dir = root / pre["stage1"]["dir"]
-    llm, tok = load_llm(llm_location(s1dir, read_done(s1dir)), llm_config(pre["llm"]))
+    s1, llm_cfg = stage1_of(pre, cfg.llm_variant)
+    s1dir = root / s1["dir"]
+    llm, tok = load_llm(llm_location(s1dir, read_done(s1dir)), llm_config(llm_cfg))
     enc, _ = load_encoder(root / pre["stage2"][cfg.encoder_variant]["dir"])
     return build_model(enc, llm.eval(), tok, ds, cfg, seed=seed), tok
 
@@ -167,7 +213,7 @@ def tune(record: dict, *, run_dir, stage3: Stage3Config, variants: dict[str, dic
     runs, preds = {}, {}
     for name, cfg in tuning_variants(stage3, variants or {}).items():
         model, tok = _fresh_model(root, pre, cfg, ds, seed)
-        key = stage3_key(cfg, ds, seed, pre["stage1"]["key"], pre["stage2"][cfg.encoder_variant]["key"])
+        key = stage3_key(cfg, ds, seed, stage1_of(pre, cfg.llm_variant)[0]["key"], pre["stage2"][cfg.encoder_variant]["key"])
         runs[name] = run_stage3(model, tok, clips["train"], cfg, root / f"stage3-{name}", key, seed=seed, force=force, precision=precision)
         preds[name] = {sp: translate(model, tok, clips[sp], max_new_tokens=cfg.max_new_tokens) for sp in splits}
         log(f"[{ds}] stage 3 {name}: {_took(runs[name])}; "

@@ -118,11 +118,12 @@ def config_table(configs: dict, paper: dict, per_dataset: dict[str, dict] | None
 
 def pretrain_table(result: dict) -> pd.DataFrame:
     """What stages 1-2 did: steps, first/last loss, the dev check (LM loss; video->text R@1), time."""
-    s1 = result["stage1"]
-    h = s1["history"]
-    rows = [{"Stage": "1 linguistic CPT", "Variant": "llm", "Steps": len(h), "First loss": _r(h[0]["loss"]) if h else None,
-             "Last loss": _r(h[-1]["loss"]) if h else None, "Dev check": "LM loss before -> after",
-             "Dev value": f"{_r(s1['dev_loss_before'])} -> {_r(s1['dev_loss_after'])}", "Chance": "-", "Seconds": s1["seconds"]}]
+    rows = []
+    for name, s1 in {"llm": result["stage1"], **{f"llm {n}": r for n, r in result.get("llm_variants", {}).items()}}.items():
+        h = s1["history"]
+        rows.append({"Stage": "1 linguistic CPT", "Variant": name, "Steps": len(h), "First loss": _r(h[0]["loss"]) if h else None,
+                     "Last loss": _r(h[-1]["loss"]) if h else None, "Dev check": "LM loss before -> after",
+                     "Dev value": f"{_r(s1['dev_loss_before'])} -> {_r(s1['dev_loss_after'])}", "Chance": "-", "Seconds": s1["seconds"]})
     for name, s2 in result["stage2"].items():
         h = s2["history"]
         r = s2["retrieval"].get("dev", {})

@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 
 from .config import LLMConfig, Stage1Config, config_hash
-from .llm import build_tiny_llm, corpus_documents, load_llm
+from .llm import DOC_END, build_tiny_llm, corpus_documents, load_llm
 from .prompts import all_system_prompts
 from .train import fit, index_loader, run_stage
 
@@ -61,8 +61,27 @@ def lm_loss(model, tok, docs: list[str], batch_size: int = 64) -> float:
     return tot / max(cnt, 1)
 
 
+def read_corpus(path: str | Path) -> list[str]:
+    """The extra domain corpus of ``Stage1Config.corpus``: one document per non-blank line (UTF-8). The paper's
+    CSL-Corpus (gloss-text pairs and web & books text, Sec 3.1) is not public; give whatever corpus you have."""
+    from ..errors import SLTInputError
+    from ..paths import resolve
+
+    p = resolve(path)
+    if not p.is_file():
+        raise SLTInputError("stage-1 corpus not found", file=p, hint="llava_stage1.corpus: a UTF-8 text file, one document per line (or null)")
+    try:
+        docs = [line.strip() for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except UnicodeDecodeError as exc:
+        raise SLTInputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=p) from None
+    if not docs:
+        raise SLTInputError("the stage-1 corpus is empty", file=p)
+    return docs
+
+
 def stage1_key(llm: LLMConfig, cfg: Stage1Config, train, dataset: str, seed: int) -> str:
-    return config_hash("stage1", llm, cfg, dataset, seed, [(s.id, s.text, s.gloss) for s in train])
+    corpus = read_corpus(cfg.corpus) if cfg.enabled and cfg.corpus else None
+    return config_hash("stage1", llm, cfg, dataset, seed, [(s.id, s.text, s.gloss) for s in train], corpus)
 
 
 def run_stage1(train, dev, dataset: str, llm_cfg: LLMConfig, cfg: Stage1Config, out_dir: str | Path, *, seed: int = 0, force: bool = False,
@@ -82,6 +101,9 @@ def run_stage1(train, dev, dataset: str, llm_cfg: LLMConfig, cfg: Stage1Config, 
         logs: list[dict] = []
         if cfg.enabled:
             docs = corpus_documents(train, dataset, gloss_text_pairs=cfg.gloss_text_pairs, sentences=cfg.sentences, tokenizer=tok)
+            if cfg.corpus:
+                end = DOC_END if DOC_END in tok.get_vocab() else (tok.eos_token or "")
+                docs += [d + end for d in read_corpus(cfg.corpus)]
             collate, n = _lm_batches(tok, docs)
             loader = index_loader(n, cfg.train.batch_size, collate, shuffle=True, seed=seed)
             logs = fit(model, list(model.parameters()), loader, cfg.train, _lm_step, label="stage1", precision=precision)

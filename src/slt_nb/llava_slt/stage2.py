@@ -22,7 +22,7 @@ from ..errors import SLTInputError
 from .config import EncoderConfig, Stage2Config, config_hash, to_dict
 from .data import ClipSet
 from .encoder import HierarchicalEncoder
-from .losses import CLIP_INIT_SCALE, CLIP_MAX_SCALE, clip_loss, signcl_loss
+from .losses import CLIP_INIT_SCALE, CLIP_MAX_SCALE, clip_loss, dynamic_margin, signcl_loss
 from .text_encoder import build_text_encoder
 from .train import fit, index_loader, load_modules, run_stage, save_modules
 
@@ -49,7 +49,9 @@ class ContrastiveModel(nn.Module):
         l_clip = clip_loss(out.sentence, self.head.text_proj(batch["text"]), scale, batch["text_ids"])
         sc = self.cfg.signcl
         seq, lens = (out.word_frames, batch["lengths"]) if sc.on == "word_frames" else (out.words, out.word_lengths)
-        l_signcl = signcl_loss(seq, lens, max_distance=sc.max_distance, margin=sc.margin, n_pos=sc.n_pos, n_neg=sc.n_neg, generator=self.gen)
+        margin = dynamic_margin(seq.shape[1], int(batch["text_len"].max())) if sc.margin == "dynamic" else sc.margin
+        l_signcl = signcl_loss(seq, lens, max_distance=sc.max_distance, margin=margin, n_pos=sc.n_pos, n_neg=sc.n_neg, generator=self.gen,
+                               scale=sc.scale)
         return {"loss": l_clip + sc.weight * l_signcl, "clip": l_clip, "signcl": l_signcl}
 
 
@@ -97,15 +99,16 @@ def stage2_key(cfg: Stage2Config, train: ClipSet, seed: int, upstream: str | Non
 
 
 def run_stage2(train: ClipSet, dev: ClipSet | None, cfg: Stage2Config, out_dir: str | Path, *, seed: int = 0,
-               backbone_dir: str | Path | None = None, force: bool = False, precision: str = "auto") -> dict:
+               backbone_dir: str | Path | None = None, force: bool = False, precision: str = "auto", text_key: str | None = None) -> dict:
     """Train (or skip, when finished with the same key) one stage-2 encoder variant into ``out_dir``.
-    ``precision``: :mod:`slt_nb.train.device` (``auto``: bf16-mixed on CUDA, fp32 on CPU)."""
-    upstream = None
+    ``precision``: :mod:`slt_nb.train.device` (``auto``: bf16-mixed on CUDA, fp32 on CPU); ``text_key``:
+    the key of the stage that made the text supervisor (a stage-1 LLM), part of this stage's key."""
+    upstream = text_key
     if cfg.backbone_from:
         if backbone_dir is None:
             raise SLTInputError(f"stage 2 reuses the backbone of {cfg.backbone_from!r} but no folder was given")
         done = json.loads((Path(backbone_dir) / "done.json").read_text(encoding="utf-8"))
-        upstream = done["key"]
+        upstream = done["key"] if text_key is None else f"{done['key']}+{text_key}"
 
     def work(tmp: Path) -> dict:
         torch.manual_seed(seed)
@@ -121,12 +124,13 @@ def run_stage2(train: ClipSet, dev: ClipSet | None, cfg: Stage2Config, out_dir: 
         head = ClipHead(t_train.shape[1], cfg.encoder.coembed_dim)
         model = ContrastiveModel(enc, head, cfg, seed)
         ids = text_ids(train.texts)
+        text_len = torch.tensor(temb.n_tokens(train.texts))  # SignCL's dynamic margin
         feats = backbone_features(enc, train) if frozen else None
 
         def collate(idx):
             idx = torch.tensor(idx)
             n = int(train.lengths[idx].max())
-            b = {"lengths": train.lengths[idx], "text": t_train[idx], "text_ids": ids[idx]}
+            b = {"lengths": train.lengths[idx], "text": t_train[idx], "text_ids": ids[idx], "text_len": text_len[idx]}
             b.update({"feats": feats[idx, :n]} if frozen else {"frames": train.frames[idx, :n]})
             return b
 

@@ -61,6 +61,11 @@ class BowTextEncoder:
                 out[i, h % self.dim] += (1 if (h >> 16) & 1 else -1) * c * self.idf.get(g, unseen)
         return torch.nn.functional.normalize(out, dim=-1)
 
+    def n_tokens(self, texts: list[str]) -> list[int]:
+        """Text length in tokens as the SignCL margin schedule counts them: words + 2 (an mBART-like
+        tokenizer adds the end-of-sentence and language tokens)."""
+        return [len(_words(t)) + 2 for t in texts]
+
     @property
     def width(self) -> int:
         return self.dim
@@ -93,6 +98,10 @@ class HFTextEncoder:
 
     def fit(self, texts):
         return self
+
+    def n_tokens(self, texts: list[str]) -> list[int]:
+        """Tokens the encoder's tokenizer gives each text (special tokens included), for the SignCL margin schedule."""
+        return [len(ids) for ids in self.tok(texts, truncation=True)["input_ids"]]
 
     @property
     def width(self) -> int:
