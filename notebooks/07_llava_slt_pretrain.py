@@ -58,6 +58,10 @@
 # encoder's trained frame backbone, kept frozen (its features are computed once): in the paper both
 # encoders start from the same pretrained DINOv2, here the main run's tiny ViT plays that part, and
 # training a second ViT from scratch would double the notebook's time. `params/paper.yaml` trains it fully.
+# The same holds for the LLM as text supervisor (Tab. 7 row 6); the smaller backbone and the lower
+# resolution (rows 2-3) train their own ViT. The LLM variants of Tab. 6 (`llava_llm_variants`: without
+# continued pretraining, gloss-text data only, a larger LLM, another LLM family) each get their own stage 1;
+# 08 tunes one model per variant and writes the paper's ablation tables.
 #
 # Every stage writes an atomic, resumable folder under `llava_run_dir` and is skipped when it already
 # finished with the same configuration and data. `accelerate launch` runs the same loops on several GPUs.
@@ -125,6 +129,7 @@ llava_llm_variants = {  # further stage-1 LLMs for Tab. 6 (overrides of llava_ll
     "larger": {"llm": {"hidden": 96, "layers": 3, "heads": 6, "intermediate": 192}},  # Tab. 6 row 4 (+ scaling++): a larger tiny LLM
     "other_family": {"llm": {"arch": "qwen2"}},  # Tab. 6 row 6: another base LLM family (paper: Llama-3.1 for Qwen-2.5)
 }
+llava_ablation_datasets = None  # datasets whose ablation variants run (None: every llava dataset); the paper's Tab. 6-8 are CSL-Daily only (paper.yaml: [csl-daily])
 llava_precision = "auto"  # "auto": bf16-mixed on CUDA (trainable weights fp32, compute bf16; the frozen LLM in llava_llm's dtype), fp32 on CPU | "bf16-mixed" | "bf16-pure" | "fp32" (paper silent)
 llava_per_dataset = {}  # {dataset: {"llm" | "stage1" | "stage2" | "stage3": overrides}}: the paper configures each benchmark apart (Sec 4.2); paper.yaml: Llama-3.1-8B on PHOENIX-2014T, Qwen2.5-7B on CSL-Daily
 llava_force = False  # retrain stages that already finished with the same configuration
@@ -165,8 +170,9 @@ report.config_table({"llm": llm, "stage1": s1, "stage2": s2}, PAPER, per_dataset
 # %%
 results = {}
 for ds in llava_datasets:
-    results[ds] = pipeline.pretrain(records[ds], run_dir=llava_run_dir, t_max=llava_t_max, **per_ds[ds], variants=llava_encoder_variants,
-                                    llm_variants=llava_llm_variants, seed=seed, force=llava_force, precision=llava_precision)
+    ablate = llava_ablation_datasets is None or ds in llava_ablation_datasets
+    results[ds] = pipeline.pretrain(records[ds], run_dir=llava_run_dir, t_max=llava_t_max, **per_ds[ds], variants=llava_encoder_variants if ablate else {},
+                                    llm_variants=llava_llm_variants if ablate else {}, seed=seed, force=llava_force, precision=llava_precision)
 
 # %%
 for ds, res in results.items():

@@ -25,11 +25,15 @@
 # weight decay 1e-3, lr 1e-3, one-cycle cosine. Then a short **full-tuning** of the unfrozen parts at
 # lr 1e-5.
 #
-# **Ablations** in the spirit of Tab. 7–8, each a configuration of the same code (`llava_ablations`):
-# without local attention (the stage-2 encoder variant of 07), linear instead of MLP connector,
-# sentence-level instead of word-level features, without response prompting; plus "without the
-# additional full-tuning" (Tab. 8 row 5) from the main run's phase-A weights. A **shuffled-video
-# control** decodes every test clip from another clip's video: what the LLM's prior alone scores.
+# **Ablations**: every row of the paper's Tab. 6, 7 and 8, each a configuration of the same code
+# (`llava_ablations`, naming the stage-1 LLM and stage-2 encoder variants of 07 where a row needs one):
+# Tab. 6 the LLM (without continued pretraining, gloss-text data only, a larger LLM, another LLM family),
+# Tab. 7 the visual pretraining (without local attention, a smaller backbone, a lower resolution, an LLM as
+# text supervisor), Tab. 8 the tuning (sentence-level features, linear connector, task prompt only, no
+# prompting, and "without the additional full-tuning" from the main run's phase-A weights). Rows that need
+# data we do not have (Tab. 7 rows 4-5: CSL-400h) or a model with no counterpart (Tab. 6 row 5: Qwen-1.5)
+# say so in the table. Tab. 5 and 9 (examples) are picked by rule. A **shuffled-video control** decodes
+# every test clip from another clip's video: what the LLM's prior alone scores.
 #
 # Choices where the paper is silent (ours): "sentence-level features" are the words after the
 # sentence transformer's penultimate layer (as the paper's "from the penultimate layer"; the query
@@ -79,6 +83,7 @@ llava_ablations = {  # tuning variants: overrides of llava_stage3 (the rows of T
     "task_prompt_only": {"prompting": "task"},  # Tab. 8 row 3: w/o format prompting
     "no_prompting": {"prompting": "none"},  # Tab. 8 row 4
 }
+llava_ablation_datasets = None  # datasets whose ablation variants run (None: every llava dataset); the paper's Tab. 6-8 are CSL-Daily only (paper.yaml: [csl-daily])
 llava_precision = "auto"  # "auto": bf16-mixed on CUDA (trainable weights fp32, compute bf16; the frozen LLM in llava_llm's dtype), fp32 on CPU | "bf16-mixed" | "bf16-pure" | "fp32" (paper silent)
 llava_per_dataset = {}  # {dataset: {"llm" | "stage1" | "stage2" | "stage3": overrides}}: the paper configures each benchmark apart (Sec 4.2); paper.yaml: Llama-3.1-8B on PHOENIX-2014T, Qwen2.5-7B on CSL-Daily
 llava_model_name = "llava_slt-tiny"  # model name in the predictions files (variants append "-<variant>")
@@ -115,7 +120,8 @@ report.config_table({"stage3": s3}, PAPER, per_dataset={ds: {"stage3": c} for ds
 # ## Stage 3 for the main model and every ablation, then greedy decoding of dev and test
 
 # %%
-runs = {ds: pipeline.tune(records[ds], run_dir=llava_run_dir, stage3=s3_ds[ds], variants=llava_ablations, splits=llava_eval_splits,
+runs = {ds: pipeline.tune(records[ds], run_dir=llava_run_dir, stage3=s3_ds[ds], splits=llava_eval_splits,
+                          variants=llava_ablations if llava_ablation_datasets is None or ds in llava_ablation_datasets else {},
                           seed=seed, force=llava_force, precision=llava_precision) for ds in llava_datasets}
 
 # %% [markdown]
@@ -142,7 +148,7 @@ sorted({r[0]["model"] for r in rows.values()})
 
 # %%
 test = llava_eval_splits[-1]
-frames = []
+frames, others_by_ds = [], {}  # others_by_ds: the other systems' test rows per dataset (the examples below use them too)
 for ds, out in runs.items():
     clips = out["clips"]
     systems = {llava_model_name: rows[ds, test, "main"], f"{llava_model_name} (shuffled video)": rows[ds, test, "main/shuffled_video"]}
@@ -152,6 +158,7 @@ for ds, out in runs.items():
     if "baseline" not in others:  # 03_finetune writes baseline.<dataset>.<split>.jsonl; same definition
         maj = majority_sentence(clips["train"].texts)
         others["baseline"] = report.prediction_rows(clips[test], [maj] * len(clips[test]), model="baseline", params_hash=params_hash)
+    others_by_ds[ds] = others
     for name, recs in others.items():
         systems[name] = recs
         kinds[name] = "majority sentence (train)" if name == "baseline" else "small VLM (fine-tuned)"
@@ -171,26 +178,35 @@ write_table(comparison, meta, tables_dir, paper=paper_numbers.main_table(paper_l
 display(Markdown((tables_dir / "llava_slt_comparison.md").read_text()))
 
 # %% [markdown]
-# ## Ablations (Tab. 7-8 in spirit)
-# Test scores of every variant; the differences to the main model carry a paired-bootstrap p-value
-# (1000 resamples). The paper's rows (CSL-Daily, 7B) are printed beside.
+# ## Ablations in the paper's layout (Tab. 6, 7, 8)
+# Every row of the paper's three ablation tables beside the variant of ours that runs it: Tab. 6 the LLM
+# (continued-pretraining data, size, base model; 07's LLM variants), Tab. 7 the visual pretraining (local
+# attention, backbone size, resolution, text supervisor; 07's encoder variants), Tab. 8 the tuning
+# (features, connector, prompting, full-tuning). Differences to our main model carry a paired-bootstrap
+# p-value (1000 resamples of the test sentences). Rows that need data we do not have (CSL-400h) or a model
+# with no counterpart here say so in the row. The paper's numbers are CSL-Daily with 7B-14B LLMs.
+
+# %%
+from slt_nb.llava_slt.tables import write_ablation_tables, write_qualitative_tables
+
+for ds, out in runs.items():
+    if llava_ablation_datasets is not None and ds not in llava_ablation_datasets:
+        continue  # no ablation variants ran on this dataset
+    variants = {v.replace("main/", ""): rows[ds, test, v] for v in out["predictions"]}
+    for name in write_ablation_tables(variants, ds, records[ds]["label"], tables_dir, provenance=provenance):
+        display(Markdown((tables_dir / f"{name}.md").read_text()))
+
+# %% [markdown]
+# ## Examples: ours vs the strongest other system (Tab. 5) and the prompting strategies (Tab. 9)
+# Test clips picked by rule — best, median and worst by sentence BLEU of our main model — with the strongest
+# other system run on the same dataset (the small VLMs of 03, else the baseline) and with the prompting
+# variants decoding the same clips.
 
 # %%
 for ds, out in runs.items():
-    variants = {v: rows[ds, test, v] for v in out["predictions"]}
-    variants = {v.replace("main/", ""): r for v, r in variants.items()}
-    abl = report.ablation_table(variants, ds, paper_numbers.ABLATION_ROWS)
-    meta = TableMeta(
-        name=f"llava_slt_ablations_{ds}",
-        caption=f"LLaVA-SLT ablations on {records[ds]['label']} ({test} split)",
-        paper_ref="LLaVA-SLT Tab. 7 rows 0-1 and Tab. 8 (CSL-Daily, 7B)",
-        signature=report.score(rows[ds, test, "main"], ds)["signature"],
-        notes=["dX: variant minus main; p: paired bootstrap (sacrebleu's recipe), 1000 resamples.",
-               "shuffled_video: the main model decoding another clip's video (the LLM prior alone)."],
-        **provenance,
-    )
-    write_table(abl, meta, tables_dir, paper=paper_numbers.ablation_table())
-    display(Markdown((tables_dir / f"llava_slt_ablations_{ds}.md").read_text()))
+    variants = {v.replace("main/", ""): rows[ds, test, v] for v in out["predictions"]}
+    for name in write_qualitative_tables(rows[ds, test, "main"], others_by_ds[ds], variants, ds, records[ds]["label"], tables_dir, provenance=provenance):
+        display(Markdown((tables_dir / f"{name}.md").read_text()))
 
 # %% [markdown]
 # ## Loss curves of all three stages

@@ -49,6 +49,10 @@ STANDINS: dict[str, str] = {
     "facebook/mbart-large-cc25": "llava:mbart",
     "meta-llama/Llama-3.1-8B-Instruct": "llava:llama3_instruct",
     "Qwen/Qwen2.5-7B-Instruct": "llava:qwen2_instruct",
+    # LLaVA-SLT ablations (Tab. 6 row 4, Tab. 7 rows 2 and 6)
+    "Qwen/Qwen2.5-14B-Instruct": "llava:qwen2_instruct",
+    "Qwen/Qwen2.5-0.5B": "llava:qwen2_instruct",
+    "facebook/dinov2-small": "llava:dinov2",
     # metric models: small-VLM paper Sec 4.2 (FLAIR POS tagging for PGER, multilingual MiniLM for TSR)
     "flair/upos-multi": "metric_models:flair_upos",
     "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2": "metric_models:sentence_transformer",

@@ -46,6 +46,7 @@ SIZES: dict[str, object] = {
     "llava_stage3.full_tune.epochs": 1,
     "llava_stage3.full_tune.batch_size": 4,  # paper 64
     "llava_stage3.max_new_tokens": 6,  # ours 40
+    "llava_encoder_variants.lower_resolution.encoder.frame_size": 14,  # paper 224 (Tab. 7 row 3): one DINOv2 patch below the rehearsal's 28
 }
 
 
