@@ -181,7 +181,8 @@ for ds, res in results.items():
         name=f"llava_slt_pretrain_{ds}",
         caption=f"LLaVA-SLT stages 1-2 on {records[ds]['label']}: losses and dev checks",
         paper_ref=None,
-        signature=signature(stage1=res["stage1"]["key"], stage2=res["stage2"]["main"]["key"], t_max=llava_t_max, seed=seed),
+        signature=signature(stage1=res["stage1"]["key"], stage2=res["stage2"]["main"]["key"], t_max=llava_t_max, seed=seed,
+                            signcl=f"lambda {per_ds[ds]['stage2'].signcl.weight:g}, margin {per_ds[ds]['stage2'].signcl.margin}, scale {per_ds[ds]['stage2'].signcl.scale}"),
         notes=["Dev check of stage 2: video->text retrieval among the dev sentences (a hit = the retrieved sentence is the clip's)."],
         **provenance,
     )
