@@ -51,8 +51,12 @@
 # instead of DINOv2 ViT-B/14 + LoRA; depths 2/2 instead of 4/8; co-embedding 64 instead of 768; a hashed
 # tf-idf bag-of-n-grams text encoder instead of mBART's; 20 epochs at lr 2e-3 instead of 200 at 2e-4 (a
 # from-scratch tiny ViT learns nothing in 20 epochs at 2e-4); a tiny Llama (64 wide, 2 layers) instead of
-# Llama-3.1-8B. `params/paper.yaml` sets the paper's values. Numbers on the synthetic corpus show the
-# pipeline working; they are not comparable with the paper's.
+# Llama-3.1-8B; no augmentation (App. C's crop, jitter, rotation and flip are options that `params/paper.yaml`
+# turns on: on 32-px frames of a procedural signer they remove what a from-scratch ViT must learn in 20
+# epochs, and they would stop stage 3 from computing the frozen features once). `params/paper.yaml` sets the
+# paper's values. Numbers on the synthetic corpus show the pipeline working; they are not comparable with
+# the paper's. Every stage prints its estimated peak memory first; on a GPU a stage that cannot fit is
+# refused with the settings that would make it fit (`slt_nb.llava_slt.memory`).
 #
 # The ablation encoder without local attention (Tab. 7 row 1) is trained on the default from the main
 # encoder's trained frame backbone, kept frozen (its features are computed once): in the paper both
@@ -92,7 +96,8 @@ llava_stage1 = {  # linguistic continued pretraining (Sec 3.1)
     "gloss_text_pairs": True,  # Tab. 6 row 1
     "sentences": True,  # Tab. 6 row 2 ("web & books"; here: the training translations)
     "corpus": None,  # a text file, one document per line, added to the corpus (paper: CSL-Corpus, not public)
-    "train": {"epochs": 12, "batch_size": 32, "lr": 3e-3, "weight_decay": 0.0, "pct_start": 0.1, "grad_clip": 1.0},  # paper silent
+    "train": {"epochs": 12, "batch_size": 32, "lr": 3e-3, "weight_decay": 0.0, "pct_start": 0.1, "grad_clip": 1.0,
+              "micro_batch_size": None, "gradient_checkpointing": False, "backbone_chunk": None},  # paper silent; micro_batch_size: clips per forward, gradients accumulated to batch_size (None: whole batch); gradient_checkpointing: of the LLM; backbone_chunk: frames per ViT forward (unused here)
 }
 llava_stage2 = {  # visual contrastive pretraining (Sec 3.2)
     "encoder": {
@@ -102,6 +107,8 @@ llava_stage2 = {  # visual contrastive pretraining (Sec 3.2)
         "train_backbone": True,  # tiny ViT: trained from scratch here; hub backbone: only its LoRA trains
         "frame_size": 32,  # paper: 336 (Sec 3.2, App. C)
         "crop": "none",  # paper: central square crop (App. C); default squashes 96x80 frames so no hand is cut off
+        "resize": None,  # side before the crop (paper: 384, randomly/centrally cropped to 336 in training/test, App. C); None: frame_size, no crop
+        "augment": None,  # training augmentation (App. C): {"random_crop": True, "color_jitter": 0.2, "rotation": 10.0, "hflip": 0.5} (strengths ours); off here: see below
         "dim": 64,  # word/sentence transformer width (paper silent)
         "heads": 4,  # attention heads (paper silent)
         "mlp_ratio": 2,  # MLP width / dim (paper silent)
@@ -114,7 +121,8 @@ llava_stage2 = {  # visual contrastive pretraining (Sec 3.2)
     },
     "text": {"kind": "bow", "id": None, "dim": 512, "ngrams": 2},  # paper: mBART's encoder, {"kind": "hf", "id": "facebook/mbart-large-cc25"}
     "signcl": {"weight": 1e-2, "max_distance": 32.0, "margin": 8, "n_pos": 2, "n_neg": 4, "on": "word_frames", "scale": "mean"},  # lambda 1e-2 (Sec 3.2); rest: SignCL repo, except margin 8 (repo: "dynamic", per batch) and scale "mean" (repo: "reference", divided by the batch size)
-    "train": {"epochs": 20, "batch_size": 32, "lr": 2e-3, "weight_decay": 1e-5, "pct_start": 0.1, "grad_clip": 1.0},  # paper: 200 ep, bs 128, lr 2e-4, wd 1e-5, one-cycle cosine
+    "train": {"epochs": 20, "batch_size": 32, "lr": 2e-3, "weight_decay": 1e-5, "pct_start": 0.1, "grad_clip": 1.0,
+              "micro_batch_size": None, "gradient_checkpointing": False, "backbone_chunk": None},  # paper: 200 ep, bs 128, lr 2e-4, wd 1e-5, one-cycle cosine; backbone_chunk: frames per ViT forward, each chunk checkpointed when the ViT trains (paper.yaml: 64)
     "backbone_from": None,  # reuse (frozen) another variant's frame backbone (a budget option; off)
 }
 llava_encoder_variants = {  # further stage-2 encoders for the ablations (overrides of llava_stage2; Tab. 7)

@@ -10,6 +10,8 @@ exact command:
 * :mod:`.train_step` — samples/s, tokens/s, peak memory and MFU of the paper's training
   configuration against an optimised one, with the first losses of both on the same data;
 * :mod:`.generation` — batched greedy decoding (left padding, KV cache) against one clip at a time;
+* :mod:`.llava` — LLaVA-SLT's three stages: clips/s and peak memory against their memory estimate, clips
+  held in memory vs streamed from disk, with and without App. C's augmentation;
 * :mod:`.notebook_times` — each notebook's wall time from ``results/runtimes.json``;
 * :mod:`.budget` — projected GPU-hours of every paper table from FLOPs per sample;
 * :mod:`.gpu_check` — ``make gpu-check``: the GPU readiness run (real architectures, random weights,

@@ -20,4 +20,10 @@ the dataclasses of :mod:`config` (ablations = overrides, :data:`config.ABLATIONS
 an atomic, resumable folder (:func:`train.run_stage`) trained by one ``accelerate`` loop
 (:func:`train.fit`); ``python -m slt_nb.llava_slt`` runs the stages under ``accelerate launch``.
 :mod:`report` scores and tabulates; :mod:`paper_numbers` holds the paper's numbers.
+
+At scale (one 80 GB GPU): :mod:`data` streams clips from disk per batch when a split is large,
+:mod:`frames` is App. C's input processing (crop, resize, augmentation), :mod:`device` places every
+forward pass, :mod:`memory` / :mod:`estimates` print each stage's peak-memory estimate and refuse what
+cannot fit (``python -m slt_nb.llava_slt.memory``: the paper's configuration), and
+:func:`train.fit` reaches the paper's batches with micro-batches and gradient accumulation.
 """

@@ -7,6 +7,7 @@ config with a few fields replaced (:func:`with_overrides`); unknown keys are an 
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from dataclasses import dataclass, field
 
@@ -24,6 +25,9 @@ class TrainConfig:
     weight_decay: float = 0.0
     pct_start: float = 0.1  # share of steps spent warming up; the paper does not state it (ours)
     grad_clip: float = 1.0  # ours; the paper does not state one
+    micro_batch_size: int | None = None  # clips per forward pass; gradients accumulate to batch_size (None: the whole batch at once)
+    gradient_checkpointing: bool = False  # recompute the LLM's layer activations in the backward pass (less memory, ~30% more time)
+    backbone_chunk: int | None = None  # frames per frame-backbone forward (a trained backbone is checkpointed per chunk); None: all at once
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,8 @@ class EncoderConfig:
     train_backbone: bool = True  # tiny: trained from scratch in stage 2; hub: only its LoRA
     frame_size: int = 32  # square input side (paper 336, App. C)
     crop: str = "none"  # "none": squash the frame to a square; "center": centre-crop a square first (App. C)
+    resize: int | None = None  # side the square frame is resized to before cropping frame_size (App. C: 384 for 336, 256 for 224); None: frame_size
+    augment: dict | None = None  # training-time augmentation (App. C), keys of frames.AUGMENT_KEYS, e.g. frames.AUGMENT_PAPER; None: off
     dim: int = 64  # width of the word- and sentence-level transformers (paper silent)
     heads: int = 4
     mlp_ratio: int = 2
@@ -116,6 +122,7 @@ class Stage3Config:
     full_tune: TrainConfig | None = field(default_factory=lambda: TrainConfig(epochs=1, batch_size=32, lr=1e-5, weight_decay=1e-3))
     full_tune_parts: tuple = ("connector", "llm", "temporal")  # + "backbone" on real runs (LoRA)
     max_new_tokens: int = 40
+    patience: int | None = None  # phase A: stop after this many epochs without a better dev BLEU and keep the best (Sec 3.3); None: train.epochs fixed
 
 
 # The ablations of the default (Tab. 6-8): stage-1 LLM variants, stage-2 encoder variants and stage-3 tuning variants
@@ -263,6 +270,26 @@ def for_dataset(per_dataset: dict | None, dataset: str, part: str, base):
     return with_overrides(base, per_dataset.get(dataset, {}).get(part), f"llava_per_dataset.{dataset}.{part}")
 
 
+# Fields that choose how a stage runs, not what it computes: never part of a stage's key.
+RUNTIME_ONLY = {(TrainConfig, "gradient_checkpointing"), (TrainConfig, "backbone_chunk")}
+# Fields added later: hashed only away from this value, so stages finished before they existed keep their keys.
+HASH_NEUTRAL = {(TrainConfig, "micro_batch_size"): None, (EncoderConfig, "resize"): None, (EncoderConfig, "augment"): None,
+                (Stage3Config, "patience"): None}
+
+
+def hashed(cfg):
+    """``to_dict(cfg)`` without :data:`RUNTIME_ONLY` fields and :data:`HASH_NEUTRAL` fields at their neutral value."""
+    if not dataclasses.is_dataclass(cfg):
+        return cfg
+    out = {}
+    for f in dataclasses.fields(cfg):
+        v = getattr(cfg, f.name)
+        if (type(cfg), f.name) in RUNTIME_ONLY or ((type(cfg), f.name) in HASH_NEUTRAL and v == HASH_NEUTRAL[type(cfg), f.name]):
+            continue
+        out[f.name] = hashed(v) if dataclasses.is_dataclass(v) else copy.deepcopy(v)
+    return out
+
+
 def config_hash(*parts) -> str:
-    """Hash of configs (dataclasses or JSON-able values): the key that lets a finished stage be skipped."""
-    return params_hash([to_dict(p) if dataclasses.is_dataclass(p) else p for p in parts])
+    """Hash of configs (dataclasses or JSON-able values): the key that lets a finished stage be skipped (:func:`hashed`)."""
+    return params_hash([hashed(p) for p in parts])

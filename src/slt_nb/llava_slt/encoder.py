@@ -128,12 +128,35 @@ class HierarchicalEncoder(nn.Module):
         self.head = nn.Linear(d, cfg.coembed_dim)
 
     # ---- frame level ----------------------------------------------------------------------
+    chunk: int | None = None  # frames per backbone forward (runtime: TrainConfig.backbone_chunk); None: all at once
+
+    def backbone_trains(self) -> bool:
+        return any(p.requires_grad for p in self.backbone.parameters())
+
+    def _cls(self, frames: torch.Tensor) -> torch.Tensor:
+        """uint8 (M, 3, S, S) -> (M, C) [cls] features (normalised here, so a checkpoint keeps only the uint8 input)."""
+        px = (frames.float() / 255.0 - self.mean) / self.std
+        return self.backbone(pixel_values=px).pooler_output  # the [cls] token (after the final norm)
+
     def frame_features(self, frames: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """uint8 frames (B, T, 3, S, S) -> backbone [cls] features (B, T, C); only valid frames are encoded."""
+        """uint8 frames (B, T, 3, S, S) -> backbone [cls] features (B, T, C); only valid frames are encoded.
+
+        With :attr:`chunk`, ``chunk`` frames per backbone forward; when the backbone trains, each chunk is
+        activation-checkpointed (only its uint8 input is kept; the forward is recomputed in the backward pass),
+        so the backbone's activation memory is one chunk's whatever the batch. A frozen backbone runs without
+        autograd (nothing upstream of it trains)."""
         B, T = frames.shape[:2]
         valid = torch.arange(T, device=frames.device)[None] < lengths.to(frames.device)[:, None]
-        px = (frames[valid].float() / 255.0 - self.mean) / self.std
-        out = self.backbone(pixel_values=px).pooler_output  # the [cls] token (after the final norm)
+        x = frames[valid]
+        grad = torch.is_grad_enabled() and self.backbone_trains()
+        with torch.set_grad_enabled(grad):
+            if self.chunk is None or self.chunk >= len(x):
+                out = self._cls(x)
+            else:
+                from torch.utils.checkpoint import checkpoint
+
+                parts = [x[i : i + self.chunk] for i in range(0, len(x), self.chunk)]
+                out = torch.cat([checkpoint(self._cls, p, use_reentrant=False) if grad else self._cls(p) for p in parts])
         feats = out.new_zeros(B, T, out.shape[-1])
         feats[valid] = out
         return feats

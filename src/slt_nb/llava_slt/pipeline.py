@@ -2,7 +2,7 @@
 
 Layout under ``run_dir/<dataset>/``::
 
-    clips/                      decoded frame cache (safetensors, keyed by manifest + preprocessing)
+    clips/                      decoded frame cache of the splits held in memory (safetensors, keyed by manifest + preprocessing)
     stage1/                     the LLM after linguistic continued pretraining
     stage1-<variant>/           one more LLM per LLM variant (Tab. 6: corpus, size, base LLM)
     stage2-<variant>/           one hierarchical encoder per encoder variant ("main", "no_local_attention", ...)
@@ -10,6 +10,12 @@ Layout under ``run_dir/<dataset>/``::
     pretrain.json               what 07 trained (configs, keys) -- 08 reads only this and the folders
 
 Every stage is skipped when its folder finished with the same key (config + data + upstream keys).
+
+Runtime (not part of any key): ``device`` (:func:`device.resolve_device`: ``auto`` = the GPU of this
+process when there is one) for every forward pass, one model on it at a time; ``clip_cache_gb``: a split
+up to this size is held in memory, larger ones are streamed from disk per batch (:mod:`data`);
+``workers``: loader workers for streamed clips (None: :func:`device.loader_workers`);
+``memory_budget_gb``: what each stage's memory estimate is checked against (None: the GPU's memory).
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from .config import (
     to_dict,
     with_overrides,
 )
-from .data import load_clipset
+from .data import DEFAULT_CACHE_GB, load_clipset
 
 PRETRAIN = "pretrain.json"
 NAME = re.compile(r"^[a-z0-9_]+$")
@@ -65,11 +71,23 @@ def dataset_dir(run_dir, dataset: str) -> Path:
     return resolve(run_dir) / dataset
 
 
-def load_clips(record: dict, splits, *, t_max: int, frame_size: int, crop: str, run_dir) -> dict:
+def load_clips(record: dict, splits, *, t_max: int, frame_size: int, crop: str, run_dir, resize: int | None = None,
+               cache_gb: float | None = DEFAULT_CACHE_GB, workers: int | None = None, device="auto") -> dict:
+    """``{split: ClipSet}`` stored at side ``resize or frame_size`` (App. C: 384, cropped to 336 per batch); in memory up
+    to ``cache_gb`` per split, else streamed with ``workers`` loader workers (None: :func:`device.loader_workers`)."""
     from ..data.prepare import load_split
+    from .data import split_bytes
+    from .device import loader_workers, resolve_device
 
     cache = dataset_dir(run_dir, record["name"]) / "clips"
-    return {sp: load_clipset(load_split(record, sp), t_max=t_max, frame_size=frame_size, crop=crop, cache_dir=cache) for sp in splits}
+    out = {}
+    for sp in splits:
+        samples = load_split(record, sp)
+        side = resize or frame_size
+        streamed = cache_gb is not None and split_bytes(len(samples), t_max, side) > cache_gb * 1e9
+        out[sp] = load_clipset(samples, t_max=t_max, frame_size=side, crop=crop, cache_dir=cache, cache_gb=cache_gb,
+                               workers=loader_workers(resolve_device(device), streamed, workers))
+    return out
 
 
 def _variants(base, variants: dict[str, dict] | None, kind: str) -> dict:
@@ -102,11 +120,12 @@ def encoder_variants(base: Stage2Config, variants: dict[str, dict] | None) -> di
 
 def pretrain(record: dict, *, run_dir, t_max: int, llm: LLMConfig, stage1: Stage1Config, stage2: Stage2Config,
              variants: dict[str, dict] | None = None, llm_variants: dict[str, dict] | None = None, seed: int = 0, force: bool = False,
-             precision: str = "auto", log=print) -> dict:
+             precision: str = "auto", log=print, device="auto", clip_cache_gb: float | None = DEFAULT_CACHE_GB, workers: int | None = None,
+             memory_budget_gb: float | None = None) -> dict:
     """Stages 1 and 2 for one prepared dataset; returns (and writes) the pretrain summary. ``variants``: encoder
     variants (stage 2); ``llm_variants``: LLM variants (stage 1, :func:`llm_variant_configs`). ``precision``:
     :mod:`slt_nb.train.device` (``auto``: bf16-mixed on CUDA, fp32 on CPU). A text supervisor ``id: stage1``
-    is this dataset's main stage-1 LLM."""
+    is this dataset's main stage-1 LLM. Runtime options: see the module docstring."""
     from .stage1 import llm_location
     from .train import read_done
 
@@ -117,12 +136,14 @@ def pretrain(record: dict, *, run_dir, t_max: int, llm: LLMConfig, stage1: Stage
     ds = record["name"]
     root = dataset_dir(run_dir, ds)
     enc = stage2.encoder
-    clips = load_clips(record, ("train", "dev"), t_max=t_max, frame_size=enc.frame_size, crop=enc.crop, run_dir=run_dir)
+    clips = load_clips(record, ("train", "dev"), t_max=t_max, frame_size=enc.frame_size, crop=enc.crop, run_dir=run_dir, resize=enc.resize,
+                       cache_gb=clip_cache_gb, workers=workers, device=device)
+    rt = {"device": device, "memory_budget_gb": memory_budget_gb, "log": log}
     train, dev = load_split(record, "train"), load_split(record, "dev")
     llms = llm_variant_configs(llm, stage1, llm_variants)
     s1s = {}
     for name, (lc, sc) in llms.items():
-        s1s[name] = run_stage1(train, dev, ds, lc, sc, root / _stage1_dir(name), seed=seed, force=force, precision=precision)
+        s1s[name] = run_stage1(train, dev, ds, lc, sc, root / _stage1_dir(name), seed=seed, force=force, precision=precision, **rt)
         log(f"[{ds}] stage 1{'' if name == 'main' else ' ' + name}: {_took(s1s[name])}; "
             f"dev LM loss {_num(s1s[name]['dev_loss_before'])} -> {_num(s1s[name]['dev_loss_after'])}")
     s1 = s1s["main"]
@@ -136,7 +157,7 @@ def pretrain(record: dict, *, run_dir, t_max: int, llm: LLMConfig, stage1: Stage
         if cfg.backbone_from and cfg.backbone_from not in s2:
             raise SLTInputError(f"encoder variant {name!r} reuses {cfg.backbone_from!r}, which is not trained before it")
         s2[name] = run_stage2(clips["train"], clips["dev"], cfg, root / f"stage2-{name}", seed=seed, backbone_dir=bdir, force=force,
-                              precision=precision, text_key=text_key)
+                              precision=precision, text_key=text_key, **rt)
         r = s2[name]["retrieval"].get("dev", {})
         log(f"[{ds}] stage 2 {name}: {_took(s2[name])}; "
             f"dev R@1 {r.get('r1', float('nan')):.2f} (chance {r.get('chance_r1', float('nan')):.2f})")
@@ -177,7 +198,7 @@ def tuning_variants(base: Stage3Config, variants: dict[str, dict] | None) -> dic
     return _variants(base, variants, "tuning")
 
 
-def _fresh_model(root: Path, pre: dict, cfg: Stage3Config, ds: str, seed: int = 0):
+def _fresh_model(root: Path, pre: dict, cfg: Stage3Config, ds: str, seed: int = 0, device="auto"):
     from .llm import load_llm
     from .stage1 import llm_location
     from .stage2 import load_encoder
@@ -189,13 +210,19 @@ def _fresh_model(root: Path, pre: dict, cfg: Stage3Config, ds: str, seed: int = 
     s1, llm_cfg = stage1_of(pre, cfg.llm_variant)
     s1dir = root / s1["dir"]
     llm, tok = load_llm(llm_location(s1dir, read_done(s1dir)), llm_config(llm_cfg))
+    from .device import release, resolve_device
+
     enc, _ = load_encoder(root / pre["stage2"][cfg.encoder_variant]["dir"])
-    return build_model(enc, llm.eval(), tok, ds, cfg, seed=seed), tok
+    model = build_model(enc, llm.eval(), tok, ds, cfg, seed=seed).to(resolve_device(device))
+    release()
+    return model, tok
 
 
 def tune(record: dict, *, run_dir, stage3: Stage3Config, variants: dict[str, dict] | None = None, splits=("dev", "test"),
-         seed: int = 0, force: bool = False, controls: str | None = "main", precision: str = "auto", log=print) -> dict:
-    """Stage 3 for every tuning variant, then translations of ``splits``.
+         seed: int = 0, force: bool = False, controls: str | None = "main", precision: str = "auto", log=print, device="auto",
+         clip_cache_gb: float | None = DEFAULT_CACHE_GB, workers: int | None = None, memory_budget_gb: float | None = None) -> dict:
+    """Stage 3 for every tuning variant, then translations of ``splits`` (runtime options: see the module docstring;
+    one model on the device at a time). A variant with ``patience`` stops on the dev split's BLEU (loaded if not in ``splits``).
 
     Returns ``{"runs": {variant: done-summary}, "predictions": {variant: {split: [str]}}, "clips": {split: ClipSet}}``;
     for the ``controls`` variant two more decodings: ``"<variant>/no_full_tune"`` (its phase-A model, Tab. 8 row 5)
@@ -203,28 +230,40 @@ def tune(record: dict, *, run_dir, stage3: Stage3Config, variants: dict[str, dic
     """
     import torch
 
+    from .device import release
     from .stage3 import load_weights, run_stage3, stage3_key, translate
+    from .train import resolve_precision
 
     ds = record["name"]
     root = dataset_dir(run_dir, ds)
     pre = read_pretrain(run_dir, ds)
     enc_cfg = stage2_config(pre["stage2"]["main"]["config"]).encoder
-    clips = load_clips(record, ("train", *splits), t_max=pre["t_max"], frame_size=enc_cfg.frame_size, crop=enc_cfg.crop, run_dir=run_dir)
+    cfgs = tuning_variants(stage3, variants or {})
+    needed = ("train", *splits, *(("dev",) if any(c.patience is not None for c in cfgs.values()) and "dev" not in splits else ()))
+    clips = load_clips(record, needed, t_max=pre["t_max"], frame_size=enc_cfg.frame_size, crop=enc_cfg.crop, run_dir=run_dir, resize=enc_cfg.resize,
+                       cache_gb=clip_cache_gb, workers=workers, device=device)
+    prec = resolve_precision(precision).name
     runs, preds = {}, {}
-    for name, cfg in tuning_variants(stage3, variants or {}).items():
-        model, tok = _fresh_model(root, pre, cfg, ds, seed)
+    for name, cfg in cfgs.items():
+        model, tok = _fresh_model(root, pre, cfg, ds, seed, device)
         key = stage3_key(cfg, ds, seed, stage1_of(pre, cfg.llm_variant)[0]["key"], pre["stage2"][cfg.encoder_variant]["key"])
-        runs[name] = run_stage3(model, tok, clips["train"], cfg, root / f"stage3-{name}", key, seed=seed, force=force, precision=precision)
-        preds[name] = {sp: translate(model, tok, clips[sp], max_new_tokens=cfg.max_new_tokens) for sp in splits}
+        runs[name] = run_stage3(model, tok, clips["train"], cfg, root / f"stage3-{name}", key, seed=seed, force=force, precision=precision,
+                                dev=clips.get("dev"), memory_budget_gb=memory_budget_gb, log=log)
+        preds[name] = {sp: translate(model, tok, clips[sp], max_new_tokens=cfg.max_new_tokens, precision=prec) for sp in splits}
         log(f"[{ds}] stage 3 {name}: {_took(runs[name])}; "
             f"e.g. {preds[name][splits[-1]][0]!r}")
         if name == controls:
             g = torch.Generator().manual_seed(seed)
             perm = {sp: torch.randperm(len(clips[sp]), generator=g) for sp in splits}
-            preds[f"{name}/shuffled_video"] = {sp: translate(model, tok, clips[sp], max_new_tokens=cfg.max_new_tokens, permute=perm[sp])
-                                                for sp in splits}
+            preds[f"{name}/shuffled_video"] = {sp: translate(model, tok, clips[sp], max_new_tokens=cfg.max_new_tokens, permute=perm[sp],
+                                                             precision=prec) for sp in splits}
             if cfg.full_tune is not None and cfg.full_tune.epochs > 0:
-                model, tok = _fresh_model(root, pre, cfg, ds, seed)
+                del model
+                release()
+                model, tok = _fresh_model(root, pre, cfg, ds, seed, device)
                 load_weights(model, root / f"stage3-{name}", full_tune=False)
-                preds[f"{name}/no_full_tune"] = {sp: translate(model, tok, clips[sp], max_new_tokens=cfg.max_new_tokens) for sp in splits}
-    return {"runs": runs, "predictions": preds, "clips": clips}
+                preds[f"{name}/no_full_tune"] = {sp: translate(model, tok, clips[sp], max_new_tokens=cfg.max_new_tokens, precision=prec)
+                                                 for sp in splits}
+        del model
+        release()
+    return {"runs": runs, "predictions": preds, "clips": {sp: c for sp, c in clips.items() if sp in ("train", *splits)}}

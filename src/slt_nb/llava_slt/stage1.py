@@ -14,7 +14,7 @@ import torch
 from .config import LLMConfig, Stage1Config, config_hash
 from .llm import DOC_END, build_tiny_llm, corpus_documents, load_llm
 from .prompts import all_system_prompts
-from .train import fit, index_loader, run_stage
+from .train import fit, run_stage, train_loader
 
 PROMPT_WEIGHT = 50  # the prompts and chat roles are repeated so BPE merges them into few tokens (short sequences)
 
@@ -39,6 +39,7 @@ def _lm_batches(tok, docs: list[str], max_len: int = 256):
             m[j, : len(r)] = 1
         return {"input_ids": x, "attention_mask": m, "labels": x.masked_fill(m == 0, -100)}
 
+    collate.max_len = max((len(r) for r in ids), default=0)
     return collate, len(ids)
 
 
@@ -46,9 +47,14 @@ def _lm_step(model, batch):
     return {"loss": model(**batch).loss}
 
 
+def _lm_tokens(batch) -> int:
+    """Tokens the next-token loss of a batch averages over (its micro-batch weight)."""
+    return int((batch["labels"][:, 1:] != -100).sum())
+
+
 @torch.no_grad()
 def lm_loss(model, tok, docs: list[str], batch_size: int = 64) -> float:
-    """Mean next-token loss over ``docs`` (token-weighted)."""
+    """Mean next-token loss over ``docs`` (token-weighted), computed where ``model`` is."""
     collate, n = _lm_batches(tok, docs)
     tot, cnt = 0.0, 0
     model.eval()
@@ -85,10 +91,17 @@ def stage1_key(llm: LLMConfig, cfg: Stage1Config, train, dataset: str, seed: int
 
 
 def run_stage1(train, dev, dataset: str, llm_cfg: LLMConfig, cfg: Stage1Config, out_dir: str | Path, *, seed: int = 0, force: bool = False,
-               precision: str = "auto") -> dict:
+               precision: str = "auto", device="auto", memory_budget_gb: float | None = None, log=print) -> dict:
     """Build/load the LLM, continue its pretraining on the training texts of ``dataset``, save it.
     ``precision``: :mod:`slt_nb.train.device` (``auto``: bf16-mixed on CUDA -- the LLM's trained
-    weights in fp32, compute in bf16 -- and fp32 on CPU)."""
+    weights in fp32, compute in bf16 -- and fp32 on CPU). The LLM, its dev LM loss before and after
+    and the training run on ``device`` (:func:`device.resolve_device`); the memory estimate is printed
+    first and checked against ``memory_budget_gb`` (None: the GPU's memory; not checked on the CPU)."""
+    from . import estimates
+    from .device import device_label, memory_budget, release, resolve_device
+    from .train import resolve_precision
+
+    dev_ = resolve_device(device)
 
     def work(tmp: Path) -> dict:
         torch.manual_seed(seed)
@@ -96,18 +109,27 @@ def run_stage1(train, dev, dataset: str, llm_cfg: LLMConfig, cfg: Stage1Config, 
             model, tok = build_tiny_llm(llm_cfg, tokenizer_corpus(train, dataset), seed=seed)
         else:
             model, tok = load_llm(llm_cfg.id, llm_cfg)
-        dev_docs = corpus_documents(dev, dataset, tokenizer=tok) if dev else []
-        before = lm_loss(model, tok, dev_docs) if dev_docs else None
-        logs: list[dict] = []
+        docs = []
         if cfg.enabled:
             docs = corpus_documents(train, dataset, gloss_text_pairs=cfg.gloss_text_pairs, sentences=cfg.sentences, tokenizer=tok)
             if cfg.corpus:
                 end = DOC_END if DOC_END in tok.get_vocab() else (tok.eos_token or "")
                 docs += [d + end for d in read_corpus(cfg.corpus)]
             collate, n = _lm_batches(tok, docs)
-            loader = index_loader(n, cfg.train.batch_size, collate, shuffle=True, seed=seed)
-            logs = fit(model, list(model.parameters()), loader, cfg.train, _lm_step, label="stage1", precision=precision)
-        after = lm_loss(model, tok, dev_docs) if dev_docs else None
+            prec = resolve_precision(precision).name
+            estimates.guard(lambda m, ck: estimates.stage1(model, estimates.runtime(cfg.train, m, ck), collate.max_len, prec), cfg.train,
+                            memory_budget(dev_, memory_budget_gb), key="llava_stage1.train", where=device_label(dev_), log=log,
+                            hint="set llava_stage1.train.micro_batch_size (a divisor of batch_size) and gradient_checkpointing: true, "
+                                 "or LoRA on the LLM (llava_llm.lora: {r: 8, alpha: 16})")
+        model.to(dev_)
+        dev_docs = corpus_documents(dev, dataset, tokenizer=tok) if dev else []
+        before = lm_loss(model, tok, dev_docs) if dev_docs else None
+        logs: list[dict] = []
+        if cfg.enabled:
+            loader = train_loader(n, cfg.train, collate, seed=seed)
+            logs = fit(model, list(model.parameters()), loader, cfg.train, _lm_step, label="stage1", precision=precision, weight=_lm_tokens,
+                       checkpointing=[model], device=dev_)
+        after = (lm_loss(model, tok, dev_docs) if dev_docs else None) if cfg.enabled else before  # nothing trained: the same loss
         if cfg.enabled or llm_cfg.id == "tiny":
             model = model.merge_and_unload() if hasattr(model, "merge_and_unload") else model
             model.save_pretrained(tmp / "llm", safe_serialization=True)
@@ -115,10 +137,13 @@ def run_stage1(train, dev, dataset: str, llm_cfg: LLMConfig, cfg: Stage1Config, 
             where = "llm"
         else:
             where = llm_cfg.id
-        return {"llm": where, "history": logs, "dev_loss_before": before, "dev_loss_after": after,
-                "n_params": sum(p.numel() for p in model.parameters())}
+        n_params = sum(p.numel() for p in model.parameters())
+        del model
+        return {"llm": where, "history": logs, "dev_loss_before": before, "dev_loss_after": after, "n_params": n_params}
 
-    return run_stage(out_dir, stage1_key(llm_cfg, cfg, train, dataset, seed), work, force=force, precision=precision)
+    out = run_stage(out_dir, stage1_key(llm_cfg, cfg, train, dataset, seed), work, force=force, precision=precision)
+    release()
+    return out
 
 
 def llm_location(stage1_dir: str | Path, done: dict) -> str:

@@ -7,7 +7,12 @@ regularises the word-level sequence at frame rate. The stage folder holds ``enco
 retrieval accuracy).
 
 ``backbone_from`` (the default's budget option): reuse, frozen, the frame backbone of another
-stage-2 variant; backbone features are then computed once and only the temporal parts train.
+stage-2 variant; backbone features are then computed once and only the temporal parts train --
+unless the encoder augments its training frames (``augment``), then they are computed per batch.
+
+Everything runs on the stage's device (:func:`device.resolve_device`): the text encoder (freed
+before training), the training loop (clips streamed per batch when the split is not in memory),
+the features and the retrieval check.
 """
 
 from __future__ import annotations
@@ -22,9 +27,10 @@ from ..errors import SLTInputError
 from .config import EncoderConfig, Stage2Config, config_hash, to_dict
 from .data import ClipSet
 from .encoder import HierarchicalEncoder
+from .frames import FrameSpec
 from .losses import CLIP_INIT_SCALE, CLIP_MAX_SCALE, clip_loss, dynamic_margin, signcl_loss
 from .text_encoder import build_text_encoder
-from .train import fit, index_loader, load_modules, run_stage, save_modules
+from .train import fit, index_loader, load_modules, run_stage, save_modules, train_loader
 
 WEIGHTS, ENC_CONFIG = "encoder.safetensors", "encoder_config.json"
 
@@ -56,22 +62,37 @@ class ContrastiveModel(nn.Module):
 
 
 @torch.no_grad()
-def backbone_features(encoder: HierarchicalEncoder, clips: ClipSet, chunk: int = 32) -> torch.Tensor:
-    """Frame-level [cls] features (N, T, C) of every clip (eval mode, no grad)."""
+def backbone_features(encoder: HierarchicalEncoder, clips: ClipSet, chunk: int = 32, *, precision: str = "fp32") -> torch.Tensor:
+    """Frame-level [cls] features (N, t_max, C) of every clip (float32, on the CPU; zero after each clip's length).
+
+    Test-time preprocessing (central crop, no augmentation) for the encoder's input size; ``chunk`` clips per batch,
+    streamed by a loader with the set's workers and encoded where the encoder is (bf16 autocast unless ``precision``
+    is fp32), ``encoder.chunk`` frames per backbone forward."""
+    from ..train.device import autocast
+    from .train import resolve_precision
+
     encoder.eval()
     dev = next(encoder.parameters()).device
-    outs = [encoder.frame_features(clips.frames[i : i + chunk].to(dev), clips.lengths[i : i + chunk].to(dev)).cpu()
-            for i in range(0, len(clips), chunk)]
-    return torch.cat(outs)
+    spec = FrameSpec.of(encoder.cfg)
+    loader = index_loader(len(clips), chunk, lambda idx: (torch.tensor(idx), clips.batch(idx, spec)), shuffle=False, seed=0, workers=clips.workers)
+    out = None
+    for idx, frames in loader:
+        with autocast(resolve_precision(precision), dev.type):
+            f = encoder.frame_features(frames.to(dev), clips.lengths[idx].to(dev)).float().cpu()
+        if out is None:
+            out = torch.zeros(len(clips), clips.frames.shape[1], f.shape[-1])
+        out[idx, : f.shape[1]] = f
+    return out
 
 
 @torch.no_grad()
-def retrieval(encoder, head: ClipHead, feats: torch.Tensor, lengths: torch.Tensor, text_emb: torch.Tensor, texts: list[str]) -> dict:
+def retrieval(encoder, head: ClipHead, feats: torch.Tensor, lengths: torch.Tensor, text_emb: torch.Tensor, texts: list[str], chunk: int = 1024) -> dict:
     """Video -> text retrieval among the split's texts: R@1, R@5 (a hit = the retrieved text is the clip's text)."""
     dev = next(encoder.parameters()).device
-    v = nn.functional.normalize(encoder.temporal(feats.to(dev), lengths.to(dev)).sentence, dim=-1)
+    v = torch.cat([nn.functional.normalize(encoder.temporal(feats[i : i + chunk].to(dev), lengths[i : i + chunk].to(dev)).sentence, dim=-1)
+                   for i in range(0, len(feats), chunk)])
     t = nn.functional.normalize(head.text_proj(text_emb.to(dev)), dim=-1)
-    rank = (v @ t.T).argsort(dim=1, descending=True)
+    rank = (v @ t.T).argsort(dim=1, descending=True).cpu()
     hit = lambda k: sum(any(texts[j] == texts[i] for j in rank[i, :k].tolist()) for i in range(len(texts))) / len(texts)
     return {"r1": hit(1), "r5": hit(5), "chance_r1": 1 / len(set(texts))}
 
@@ -99,10 +120,19 @@ def stage2_key(cfg: Stage2Config, train: ClipSet, seed: int, upstream: str | Non
 
 
 def run_stage2(train: ClipSet, dev: ClipSet | None, cfg: Stage2Config, out_dir: str | Path, *, seed: int = 0,
-               backbone_dir: str | Path | None = None, force: bool = False, precision: str = "auto", text_key: str | None = None) -> dict:
+               backbone_dir: str | Path | None = None, force: bool = False, precision: str = "auto", text_key: str | None = None,
+               device="auto", memory_budget_gb: float | None = None, log=print) -> dict:
     """Train (or skip, when finished with the same key) one stage-2 encoder variant into ``out_dir``.
     ``precision``: :mod:`slt_nb.train.device` (``auto``: bf16-mixed on CUDA, fp32 on CPU); ``text_key``:
-    the key of the stage that made the text supervisor (a stage-1 LLM), part of this stage's key."""
+    the key of the stage that made the text supervisor (a stage-1 LLM), part of this stage's key. Runs on
+    ``device``; the memory estimate is printed first and checked against ``memory_budget_gb`` (None: the GPU's)."""
+    from dataclasses import replace
+
+    from . import estimates, memory
+    from .device import device_label, memory_budget, release, resolve_device
+    from .train import resolve_precision
+
+    dev_ = resolve_device(device)
     upstream = text_key
     if cfg.backbone_from:
         if backbone_dir is None:
@@ -119,31 +149,50 @@ def run_stage2(train: ClipSet, dev: ClipSet | None, cfg: Stage2Config, out_dir: 
             enc.backbone.load_state_dict(src.backbone.state_dict())
         if frozen:
             enc.backbone.requires_grad_(False)
-        temb = build_text_encoder(cfg.text, train.texts, train.dataset)
+        temb = build_text_encoder(cfg.text, train.texts, train.dataset, device=dev_)
         t_train = temb.encode(train.texts)
+        t_dev = temb.encode(dev.texts) if dev is not None and len(dev) else None
+        text_len = torch.tensor(temb.n_tokens(train.texts))  # SignCL's dynamic margin
+        del temb
+        release()  # the text encoder is done before the encoder trains
         head = ClipHead(t_train.shape[1], cfg.encoder.coembed_dim)
         model = ContrastiveModel(enc, head, cfg, seed)
         ids = text_ids(train.texts)
-        text_len = torch.tensor(temb.n_tokens(train.texts))  # SignCL's dynamic margin
-        feats = backbone_features(enc, train) if frozen else None
+        spec = FrameSpec.of(cfg.encoder)
+        enc.chunk = cfg.train.backbone_chunk
+        cached = frozen and not spec.random()
+        prec = resolve_precision(precision).name
+        backbone, budget = "cached" if cached else ("frozen" if frozen else "trains"), memory_budget(dev_, memory_budget_gb)
+        make = lambda tc: estimates.stage2(enc, head, tc, train.frames.shape[1], prec, backbone=backbone)  # noqa: E731
+        estimates.guard(lambda m, ck: make(estimates.runtime(cfg.train, m, ck)), cfg.train, budget, key="llava_stage2.train",
+                        where=device_label(dev_), log=log,
+                        suggest=lambda: memory.fitting_chunk(lambda c: make(replace(cfg.train, backbone_chunk=c)), budget, "llava_stage2.train"),
+                        hint="set llava_stage2.train.backbone_chunk (frames per backbone forward, e.g. 64; the CLIP loss keeps the whole "
+                             "batch) or micro_batch_size (then CLIP's negatives are the micro-batch's), or a lower llava_t_max")
+        model.to(dev_)
+        feats = backbone_features(enc, train, precision=prec) if cached else None
 
         def collate(idx):
-            idx = torch.tensor(idx)
-            n = int(train.lengths[idx].max())
-            b = {"lengths": train.lengths[idx], "text": t_train[idx], "text_ids": ids[idx], "text_len": text_len[idx]}
-            b.update({"feats": feats[idx, :n]} if frozen else {"frames": train.frames[idx, :n]})
+            idx_t = torch.tensor(idx)
+            n = int(train.lengths[idx_t].max())
+            b = {"lengths": train.lengths[idx_t], "text": t_train[idx_t], "text_ids": ids[idx_t], "text_len": text_len[idx_t]}
+            b.update({"feats": feats[idx_t, :n]} if cached else {"frames": train.batch(idx, spec, train=True, epoch=idx.epoch, seed=seed)})
             return b
 
-        loader = index_loader(len(train), cfg.train.batch_size, collate, shuffle=True, seed=seed)
+        loader = train_loader(len(train), cfg.train, collate, seed=seed, workers=train.workers)
         params = [p for p in model.parameters() if p.requires_grad]
-        logs = fit(model, params, loader, cfg.train, lambda m, b: m(b), label="stage2", precision=precision)
+        logs = fit(model, params, loader, cfg.train, lambda m, b: m(b), label="stage2", precision=precision, device=dev_)
         metrics = {}
-        for name, cs in (("train", train), ("dev", dev)):
+        for name, cs, temb_cs in (("train", train, t_train), ("dev", dev, t_dev)):
             if cs is not None and len(cs):
-                metrics[name] = retrieval(enc, head, backbone_features(enc, cs), cs.lengths, temb.encode(cs.texts), cs.texts)
+                metrics[name] = retrieval(enc, head, backbone_features(enc, cs, precision=prec), cs.lengths, temb_cs, cs.texts)
         save_modules(tmp / WEIGHTS, encoder=enc, head=head)
         (tmp / ENC_CONFIG).write_text(json.dumps({"encoder": to_dict(cfg.encoder), "text_dim": t_train.shape[1]}, indent=2))
-        return {"history": logs, "retrieval": metrics, "frozen_backbone": frozen,
-                "n_params": sum(p.numel() for p in enc.parameters()), "n_trainable": sum(p.numel() for p in params)}
+        summary = {"history": logs, "retrieval": metrics, "frozen_backbone": frozen,
+                   "n_params": sum(p.numel() for p in enc.parameters()), "n_trainable": sum(p.numel() for p in params)}
+        del model, enc, head, feats
+        return summary
 
-    return run_stage(out_dir, stage2_key(cfg, train, seed, upstream), work, force=force, precision=precision)
+    out = run_stage(out_dir, stage2_key(cfg, train, seed, upstream), work, force=force, precision=precision)
+    release()
+    return out

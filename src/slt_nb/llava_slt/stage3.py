@@ -7,7 +7,12 @@ translation and the end-of-turn token. The cross-entropy is applied to the respo
 Phase A trains the connector alone (LLM and visual encoder frozen; AdamW wd 1e-3, lr 1e-3,
 one-cycle cosine). Phase B ("further full-tuning", lr 1e-5) unfreezes ``full_tune_parts``:
 ``connector``, ``llm``, ``temporal`` (the word/sentence transformers) and, on real runs,
-``backbone`` (its LoRA). With the backbone frozen its features are computed once.
+``backbone`` (its LoRA). With the backbone frozen and no augmentation of the training frames its
+features are computed once; otherwise clips are streamed and encoded per batch on the device.
+With ``patience``, phase A decodes the dev split after every epoch and keeps the connector of the
+best dev BLEU, stopping after ``patience`` epochs without improvement ("trained ... until their
+validation performance stops improving", Sec 3.3; ``train.epochs`` is then the most it trains).
+Phase B (length not stated) keeps its fixed epochs.
 
 Stage folder: ``connector.safetensors`` (phase A), ``full_tune.safetensors`` (phase B: connector,
 encoder, LLM states), ``done.json``.
@@ -25,10 +30,11 @@ from .config import Stage3Config, config_hash, to_dict
 from .connector import build_connector
 from .data import ClipSet
 from .encoder import HierarchicalEncoder
+from .frames import FrameSpec
 from .llm import end_of_turn_id
 from .prompts import chat_pieces, system_prompt
 from .stage2 import backbone_features
-from .train import fit, index_loader, load_modules, run_stage, save_modules
+from .train import fit, load_modules, run_stage, save_modules, train_loader
 
 FEATURES = {"word": lambda o: (o.words, o.word_lengths), "sentence": lambda o: (o.sentence_tokens, o.word_lengths)}
 
@@ -83,17 +89,25 @@ def answer_ids(tok, texts: list[str]) -> list[list[int]]:
     return [tok(t.strip(), add_special_tokens=False)["input_ids"] + [eot] for t in texts]
 
 
-def _collate(data: dict, answers=None):
+def _collate(data: dict, answers=None, clips: ClipSet | None = None, spec: FrameSpec | None = None, seed: int = 0):
+    """Batches of precomputed ``data["feats"]`` or, with ``clips``, of frames prepared for training by ``spec``."""
     def collate(idx):
-        idx = torch.tensor(idx)
-        n = int(data["lengths"][idx].max())
-        b = {k: v[idx, :n] for k, v in data.items() if k in ("feats", "frames")}
-        b["lengths"] = data["lengths"][idx]
+        idx_t = torch.tensor(idx)
+        n = int(data["lengths"][idx_t].max())
+        b = {k: v[idx_t, :n] for k, v in data.items() if k == "feats"}
+        if clips is not None:
+            b["frames"] = clips.batch(idx, spec, train=True, epoch=getattr(idx, "epoch", 0), seed=seed)
+        b["lengths"] = data["lengths"][idx_t]
         if answers is not None:
-            b["answers"] = [answers[i] for i in idx.tolist()]
+            b["answers"] = [answers[i] for i in idx_t.tolist()]
         return b
 
     return collate
+
+
+def _answer_tokens(batch) -> int:
+    """Target tokens of a batch (its micro-batch weight: the loss is their mean)."""
+    return sum(len(a) for a in batch["answers"])
 
 
 def _adapted(module: nn.Module) -> list:
@@ -131,37 +145,90 @@ def stage3_key(cfg: Stage3Config, dataset: str, seed: int, stage1_key: str, stag
 
 
 def run_stage3(model: VLTModel, tok, train: ClipSet, cfg: Stage3Config, out_dir: str | Path, key: str, *, seed: int = 0, force: bool = False,
-               precision: str = "auto") -> dict:
+               precision: str = "auto", dev: ClipSet | None = None, memory_budget_gb: float | None = None, log=print) -> dict:
     """Phase A (connector) then phase B (full-tuning) on ``train``; leaves ``model`` holding the final weights.
     ``precision``: :mod:`slt_nb.train.device` (``auto``: bf16-mixed on CUDA -- what trains in fp32, the
-    frozen LLM in its load dtype, compute in bf16 -- and fp32 on CPU)."""
-    answers = answer_ids(tok, train.texts)
+    frozen LLM in its load dtype, compute in bf16 -- and fp32 on CPU). Runs where ``model`` is; each phase
+    prints its memory estimate first (checked against ``memory_budget_gb``; None: the GPU's memory).
+    ``dev``: the clips of the early stopping (``cfg.patience``)."""
+    from . import estimates
+    from .device import device_label, memory_budget
+    from .train import resolve_precision
 
-    def data_for(parts) -> dict:
-        if "backbone" in parts:
-            return {"frames": train.frames, "lengths": train.lengths}
-        return {"feats": backbone_features(model.encoder, train), "lengths": train.lengths}
+    answers = answer_ids(tok, train.texts)
+    spec = FrameSpec.of(model.encoder.cfg)
+    device = model.prefix.device
+    prec = resolve_precision(precision).name
+    seq_len = len(model.prefix) + len(model.suffix) + -(-train.frames.shape[1] // model.encoder.cfg.downsample) + max(map(len, answers))
+    if cfg.patience is not None and (dev is None or not len(dev)):
+        raise SLTInputError("stage 3 early stopping (patience) needs the dev split", hint="keep 'dev' in llava_eval_splits")
+
+    def loader_for(parts, tc, seed_, phase: str):
+        per_batch = "backbone" in parts or spec.random()
+        model.encoder.chunk = tc.backbone_chunk
+        label = {"train": "stage 3a (connector)", "full_tune": "stage 3b (full-tuning)"}[phase]
+        estimates.guard(lambda m, ck: estimates.stage3(model, estimates.runtime(tc, m, ck), parts, train.frames.shape[1], seq_len, prec,
+                                                        backbone=("trains" if "backbone" in parts else "frozen") if per_batch else "cached", label=label),
+                        tc, memory_budget(device, memory_budget_gb), key=f"llava_stage3.{phase}", where=device_label(device), log=log,
+                        hint=f"set llava_stage3.{phase}.micro_batch_size (a divisor of batch_size) and gradient_checkpointing: true "
+                             f"(and backbone_chunk, frames per backbone forward, when the backbone runs per batch); full-tuning an 8B LLM: "
+                             f"llava_precision: bf16-pure, LoRA (llava_llm.lora) or no 'llm' in full_tune_parts")
+        data = {"lengths": train.lengths}
+        if not per_batch:
+            data["feats"] = backbone_features(model.encoder, train, precision=prec)
+        return train_loader(len(train), tc, _collate(data, answers, train if per_batch else None, spec, seed_), seed=seed_, workers=train.workers)
 
     def work(tmp: Path) -> dict:
         torch.manual_seed(seed)
-        data = data_for(())
         params = _trainable(model, ["connector"])
-        loader = index_loader(len(train), cfg.train.batch_size, _collate(data, answers), shuffle=True, seed=seed)
-        logs = fit(model, params, loader, cfg.train, lambda m, b: m(b), label="stage3", precision=precision)
+        loader = loader_for(("connector",), cfg.train, seed, "train")
+        stop = _EarlyStopping(model, tok, dev, cfg, prec) if cfg.patience is not None else None
+        logs = fit(model, params, loader, cfg.train, lambda m, b: m(b), label="stage3", precision=precision, weight=_answer_tokens,
+                   checkpointing=[model.llm], on_epoch=stop, device=device)
+        if stop is not None:
+            stop.restore()
         save_modules(tmp / "connector.safetensors", connector=model.connector)
         if cfg.full_tune is not None and cfg.full_tune.epochs > 0:
             params = _trainable(model, cfg.full_tune_parts)
-            data = data_for(cfg.full_tune_parts)
-            loader = index_loader(len(train), cfg.full_tune.batch_size, _collate(data, answers), shuffle=True, seed=seed + 1)
-            logs += fit(model, params, loader, cfg.full_tune, lambda m, b: m(b), label="full_tune", precision=precision)
+            loader = loader_for(tuple(cfg.full_tune_parts), cfg.full_tune, seed + 1, "full_tune")
+            logs += fit(model, params, loader, cfg.full_tune, lambda m, b: m(b), label="full_tune", precision=precision, weight=_answer_tokens,
+                        checkpointing=[model.llm], device=device)
             save_modules(tmp / "full_tune.safetensors", connector=model.connector, encoder=model.encoder, llm=model.llm)
         model.requires_grad_(False)
-        return {"history": logs, "config": to_dict(cfg), "n_connector": sum(p.numel() for p in model.connector.parameters())}
+        return {"history": logs, "config": to_dict(cfg), "n_connector": sum(p.numel() for p in model.connector.parameters()),
+                **(stop.summary() if stop is not None else {})}
 
     done = run_stage(out_dir, key, work, force=force, precision=precision)
     if done["skipped"]:
         load_weights(model, out_dir, full_tune=True)
     return done
+
+
+class _EarlyStopping:
+    """``on_epoch`` of phase A: dev BLEU after every epoch; the best connector is kept; True after ``patience`` epochs without a better one."""
+
+    def __init__(self, model: VLTModel, tok, dev: ClipSet, cfg: Stage3Config, precision: str) -> None:
+        self.model, self.tok, self.dev, self.cfg = model, tok, dev, cfg
+        self.feats = backbone_features(model.encoder, dev, precision=precision)  # the encoder is frozen in phase A
+        self.bleu: list[float] = []
+        self.best_epoch, self.best_state = 0, None
+
+    def __call__(self, epoch: int) -> bool:
+        from .report import prediction_rows, score
+
+        preds = translate(self.model, self.tok, self.dev, max_new_tokens=self.cfg.max_new_tokens, feats=self.feats)
+        self.model.train()
+        self.bleu.append(score(prediction_rows(self.dev, preds, model="stage3", params_hash=None), self.dev.dataset)["BLEU-4"])
+        if self.best_state is None or self.bleu[-1] > self.bleu[self.best_epoch - 1]:
+            self.best_epoch = epoch
+            self.best_state = {k: v.detach().cpu().clone() for k, v in self.model.connector.state_dict().items()}
+        return epoch - self.best_epoch >= self.cfg.patience
+
+    def restore(self) -> None:
+        self.model.connector.load_state_dict(self.best_state)
+
+    def summary(self) -> dict:
+        return {"dev_bleu": self.bleu, "best_epoch": self.best_epoch, "epochs_trained": len(self.bleu)}
 
 
 def load_weights(model: VLTModel, stage_dir: str | Path, *, full_tune: bool) -> VLTModel:
@@ -175,14 +242,16 @@ def load_weights(model: VLTModel, stage_dir: str | Path, *, full_tune: bool) -> 
 
 
 @torch.no_grad()
-def translate(model: VLTModel, tok, clips: ClipSet, *, max_new_tokens: int = 40, batch_size: int = 64, permute: torch.Tensor | None = None) -> list[str]:
-    """Greedy decoding of every clip (left-padded batches, stops at the end-of-turn token).
+def translate(model: VLTModel, tok, clips: ClipSet, *, max_new_tokens: int = 40, batch_size: int = 64, permute: torch.Tensor | None = None,
+              feats: torch.Tensor | None = None, precision: str = "fp32") -> list[str]:
+    """Greedy decoding of every clip (left-padded batches, stops at the end-of-turn token), where ``model`` is.
 
     ``permute``: clip i is decoded from the video of clip ``permute[i]`` -- the shuffled-video
     control that shows how much of a score comes from the video and how much from the LLM's prior.
+    ``feats``: the clips' backbone features when already computed (:func:`stage2.backbone_features`, in ``precision``).
     """
     model.eval()
-    feats, lengths = backbone_features(model.encoder, clips), clips.lengths
+    feats, lengths = (backbone_features(model.encoder, clips, precision=precision) if feats is None else feats), clips.lengths
     if permute is not None:
         feats, lengths = feats[permute], lengths[permute]
     data = {"feats": feats, "lengths": lengths}

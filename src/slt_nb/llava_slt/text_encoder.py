@@ -74,7 +74,7 @@ class BowTextEncoder:
 class HFTextEncoder:
     """Mean-pooled last hidden states of a hub encoder (mBART's encoder in the paper)."""
 
-    def __init__(self, cfg: TextEncoderConfig, dataset: str | None = None, batch_size: int = 64) -> None:
+    def __init__(self, cfg: TextEncoderConfig, dataset: str | None = None, batch_size: int = 64, device=None) -> None:
         from transformers import AutoModel, AutoTokenizer
 
         if not cfg.id:
@@ -84,16 +84,18 @@ class HFTextEncoder:
             self.tok.src_lang = MBART_LANG[dataset]
         model = AutoModel.from_pretrained(cfg.id)
         self.model = (model.get_encoder() if hasattr(model, "get_encoder") else model).eval().requires_grad_(False)
-        self.batch_size = batch_size
+        self.model.to(device or "cpu")
+        self.batch_size, self.device = batch_size, device or torch.device("cpu")
 
     @torch.no_grad()
     def encode(self, texts: list[str]) -> torch.Tensor:
         outs = []
         for i in range(0, len(texts), self.batch_size):
             enc = self.tok(texts[i : i + self.batch_size], padding=True, truncation=True, return_tensors="pt")
-            h = self.model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).last_hidden_state
-            m = enc["attention_mask"].unsqueeze(-1).to(h.dtype)
-            outs.append((h * m).sum(1) / m.sum(1).clamp(min=1))
+            ids, mask = enc["input_ids"].to(self.device), enc["attention_mask"].to(self.device)
+            h = self.model(input_ids=ids, attention_mask=mask).last_hidden_state
+            m = mask.unsqueeze(-1).to(h.dtype)
+            outs.append(((h * m).sum(1) / m.sum(1).clamp(min=1)).float().cpu())
         return torch.cat(outs).float()
 
     def fit(self, texts):
@@ -108,10 +110,11 @@ class HFTextEncoder:
         return self.model.config.hidden_size if hasattr(self.model.config, "hidden_size") else self.model.config.d_model
 
 
-TEXT_ENCODERS = {"bow": lambda cfg, dataset: BowTextEncoder(cfg), "hf": lambda cfg, dataset: HFTextEncoder(cfg, dataset)}
+TEXT_ENCODERS = {"bow": lambda cfg, dataset, device: BowTextEncoder(cfg), "hf": lambda cfg, dataset, device: HFTextEncoder(cfg, dataset, device=device)}
 
 
-def build_text_encoder(cfg: TextEncoderConfig, train_texts: list[str], dataset: str | None = None):
+def build_text_encoder(cfg: TextEncoderConfig, train_texts: list[str], dataset: str | None = None, device=None):
+    """The frozen text encoder of ``cfg`` fitted on ``train_texts``; a hub encoder runs on ``device`` (None: the CPU)."""
     if cfg.kind not in TEXT_ENCODERS:
         raise SLTInputError(f"unknown text encoder kind {cfg.kind!r}", hint=f"choose from {sorted(TEXT_ENCODERS)}")
-    return TEXT_ENCODERS[cfg.kind](cfg, dataset).fit(train_texts)
+    return TEXT_ENCODERS[cfg.kind](cfg, dataset, device).fit(train_texts)

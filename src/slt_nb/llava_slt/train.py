@@ -30,8 +30,9 @@ from .config import TrainConfig
 DONE = "done.json"
 
 
-def accelerator():
-    """An ``Accelerator`` (GPUs when present; several processes under ``accelerate launch``/``torchrun``).
+def accelerator(device: torch.device | str | None = None):
+    """An ``Accelerator`` (GPUs when present; several processes under ``accelerate launch``/``torchrun``);
+    ``device``: a CPU device keeps it on the CPU even where a GPU exists.
 
     Unused parameters are allowed under DDP: stage 3 does not use the co-embedding head, and DINOv2's
     mask token never trains. accelerate's own mixed precision stays off (``fit`` autocasts itself,
@@ -41,8 +42,8 @@ def accelerator():
     from accelerate import Accelerator, DistributedDataParallelKwargs
 
     reset_accelerate_state(None)
-    return Accelerator(cpu=not torch.cuda.is_available(), mixed_precision="no",
-                       kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=True)])
+    cpu = not torch.cuda.is_available() or (device is not None and torch.device(device).type == "cpu")
+    return Accelerator(cpu=cpu, mixed_precision="no", kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=True)])
 
 
 def resolve_precision(precision: str | Precision = "auto") -> Precision:
@@ -66,54 +67,173 @@ def _attention(module: torch.nn.Module) -> Attention | None:
     return None
 
 
-def index_loader(n: int, batch_size: int, collate: Callable, *, shuffle: bool, seed: int) -> DataLoader:
-    """Batches of sample indices turned into tensors by ``collate`` (data already in memory)."""
+class Draw(list):
+    """The sample indices of one batch (a list) and the ``epoch`` they were drawn in (for per-epoch augmentation)."""
+
+    epoch: int = 0
+
+
+class _Indices(torch.utils.data.Dataset):
+    """0..n-1 with the current epoch (``set_epoch``: accelerate's prepared loader calls it before every pass)."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.epoch = n, 0
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> tuple[int, int]:
+        return int(i), self.epoch
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+
+class _Collate:
+    def __init__(self, collate: Callable) -> None:
+        self.collate = collate
+
+    def __call__(self, items):
+        d = Draw(i for i, _ in items)
+        d.epoch = items[0][1] if items else 0
+        return self.collate(d)
+
+
+def index_loader(n: int, batch_size: int, collate: Callable, *, shuffle: bool, seed: int, workers: int = 0) -> DataLoader:
+    """Batches of sample indices (a :class:`Draw`) turned into tensors by ``collate``, which loads what it needs
+    (tensors in memory, or clips streamed from disk in ``workers`` worker processes)."""
     if n == 0:
         raise SLTInputError("no training samples")
     g = torch.Generator().manual_seed(seed)
-    return DataLoader(list(range(n)), batch_size=max(1, min(batch_size, n)), shuffle=shuffle, generator=g, collate_fn=collate)
+    extra = {"num_workers": workers, "pin_memory": torch.cuda.is_available(), "prefetch_factor": 2} if workers else {}
+    return DataLoader(_Indices(n), batch_size=max(1, min(batch_size, n)), shuffle=shuffle, generator=g, collate_fn=_Collate(collate), **extra)
+
+
+def micro_batch(tc: TrainConfig) -> int:
+    """Clips per forward pass: ``micro_batch_size`` (at most ``batch_size``, and dividing it), else ``batch_size``."""
+    if tc.micro_batch_size is None or tc.micro_batch_size >= tc.batch_size:
+        return tc.batch_size
+    if tc.micro_batch_size < 1 or tc.batch_size % tc.micro_batch_size:
+        raise SLTInputError(f"micro_batch_size {tc.micro_batch_size} must divide batch_size {tc.batch_size}",
+                            hint="e.g. a power of two for a power-of-two batch size")
+    return tc.micro_batch_size
+
+
+def train_loader(n: int, tc: TrainConfig, collate: Callable, *, seed: int, workers: int = 0) -> DataLoader:
+    """The shuffled training loader of ``tc``: micro-batches, which :func:`fit` accumulates to ``batch_size``."""
+    return index_loader(n, micro_batch(tc), collate, shuffle=True, seed=seed, workers=workers)
+
+
+def _groups(loader, accum: int):
+    """Consecutive micro-batches of one epoch, ``accum`` at a time (the last group may be shorter)."""
+    group = []
+    for b in loader:
+        group.append(b)
+        if len(group) == accum:
+            yield group
+            group = []
+    if group:
+        yield group
+
+
+def set_checkpointing(modules, on: bool) -> None:
+    """Gradient checkpointing of transformers models (non-reentrant: works with frozen embeddings); the KV cache off while on."""
+    for m in modules:
+        if on:
+            m.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+            m.config.use_cache = False
+        elif getattr(m, "is_gradient_checkpointing", False):
+            m.gradient_checkpointing_disable()
+            m.config.use_cache = True
 
 
 def fit(module: torch.nn.Module, params: list, loader: DataLoader, tc: TrainConfig, step: Callable, *, accel=None, label: str = "",
-        precision: str | Precision = "auto", log=print) -> list[dict]:
+        precision: str | Precision = "auto", log=print, weight: Callable | None = None, checkpointing=(), on_epoch: Callable | None = None,
+        device: torch.device | str | None = None) -> list[dict]:
     """Train ``params`` (the trainable subset of ``module``) for ``tc.epochs``; returns per-step logs.
 
     ``step(module, batch)`` returns a dict of scalar tensors with at least ``loss``; it runs under
     bf16 autocast for a bf16 ``precision``, whose trainable dtype ``params`` are cast to first
     (fp32 under ``bf16-mixed``; a no-op for the fp32 weights of the CPU default). ``log`` (main
     process only; None: silent) gets one line: the precision and attention of this loop.
+
+    Micro-batches: with ``tc.micro_batch_size`` the loader (:func:`train_loader`) yields micro-batches and
+    ``batch_size / micro`` consecutive ones make one optimizer step (the same clips as one whole batch): each micro-batch's loss is
+    weighted by ``weight(batch)`` (default: its clips; stages 1 and 3 pass their target tokens, so
+    the step's gradient is that of the whole batch's token-mean loss) and the summed gradients are
+    divided by the total weight (over all processes) before clipping. With whole batches the step is
+    the plain ``backward(loss)`` of before. ``checkpointing``: transformers models whose gradient
+    checkpointing ``tc.gradient_checkpointing`` switches on for the loop. ``on_epoch(epoch)`` runs
+    after every epoch; returning True stops training (early stopping).
     """
     params = [p for p in params if p.requires_grad]
     if not params:
         raise SLTInputError(f"{label or 'stage'}: nothing to train (every parameter is frozen)")
     prec = resolve_precision(precision)
-    accel = accel or accelerator()
+    accel = accel or accelerator(device)
     if log is not None and accel.is_main_process:
         log(f"{label or 'stage'}: {describe(prec, _attention(module))}")
     for p in params:
         if p.dtype != prec.trainable_dtype:
             p.data = p.data.to(prec.trainable_dtype)
+    accum = tc.batch_size // micro_batch(tc)  # micro-batches per optimizer step (1: whole batches, the plain step)
     opt = torch.optim.AdamW(params, lr=tc.lr, weight_decay=tc.weight_decay)
-    total = max(1, tc.epochs * len(loader))
+    total = max(1, tc.epochs * -(-len(loader) // accum))
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=tc.lr, total_steps=total, pct_start=one_cycle_pct(tc.pct_start, total), anneal_strategy="cos")
     module, opt, loader, sched = accel.prepare(module, opt, loader, sched)
+    weight = weight or batch_len
+    set_checkpointing(checkpointing, tc.gradient_checkpointing)
     logs, k = [], 0
-    for epoch in range(tc.epochs):
-        module.train()
-        for batch in loader:
-            with autocast(prec, accel.device.type):
-                out = step(module, batch)
-            accel.backward(out["loss"])
-            if tc.grad_clip:
-                accel.clip_grad_norm_(params, tc.grad_clip)
-            opt.step()
-            sched.step()
-            opt.zero_grad(set_to_none=True)
-            k += 1
-            logs.append({"stage": label, "epoch": epoch + 1, "step": k, "lr": sched.get_last_lr()[0],
-                         **{n: float(v.detach()) for n, v in out.items()}})
+    try:
+        for epoch in range(tc.epochs):
+            module.train()
+            for group in _groups(loader, accum):
+                if accum == 1:
+                    with autocast(prec, accel.device.type):
+                        out = step(module, group[0])
+                    accel.backward(out["loss"])
+                    vals = {n: float(v.detach()) for n, v in out.items()}
+                else:
+                    vals = _accumulate(module, params, group, step, weight, prec, accel)
+                if tc.grad_clip:
+                    accel.clip_grad_norm_(params, tc.grad_clip)
+                opt.step()
+                sched.step()
+                opt.zero_grad(set_to_none=True)
+                k += 1
+                logs.append({"stage": label, "epoch": epoch + 1, "step": k, "lr": sched.get_last_lr()[0], **vals})
+            if on_epoch is not None and on_epoch(epoch + 1):
+                break
+    finally:
+        set_checkpointing(checkpointing, False)
     module.eval()
     return logs
+
+
+def batch_len(batch: dict) -> int:
+    """Samples in a batch dict: the length of its first value."""
+    return len(next(iter(batch.values())))
+
+
+def _accumulate(module, params, group, step, weight, prec, accel) -> dict:
+    """Backward of every micro-batch of ``group`` weighted by ``weight``; gradients divided by the total weight; the weighted mean of the outputs."""
+    import contextlib
+
+    ws = [float(weight(b)) for b in group]
+    total = float(accel.reduce(torch.tensor(sum(ws), device=accel.device), reduction="sum")) / accel.num_processes
+    vals: dict[str, float] = {}
+    for j, (b, w) in enumerate(zip(group, ws)):
+        sync = j == len(group) - 1
+        with (contextlib.nullcontext() if sync or accel.num_processes == 1 else accel.no_sync(module)):
+            with autocast(prec, accel.device.type):
+                out = step(module, b)
+            accel.backward(out["loss"] * w)
+        for n, v in out.items():
+            vals[n] = vals.get(n, 0.0) + float(v.detach()) * w / max(sum(ws), 1e-12)
+    for p in params:
+        if p.grad is not None:
+            p.grad.div_(max(total, 1e-12))
+    return vals
 
 
 def one_cycle_pct(pct_start: float, total: int) -> float:

@@ -34,6 +34,7 @@ SIZES: dict[str, object] = {
     "llava_t_max": 8,  # paper.yaml 64
     "llava_stage1.train.epochs": 1,
     "llava_stage2.encoder.frame_size": 28,  # paper 336; two 14-pixel patches of the DINOv2 stand-in
+    "llava_stage2.encoder.resize": 32,  # paper 384 (App. C: resized to 384, cropped to 336); 32 = 28 x 8/7 as 384 = 336 x 8/7
     "llava_stage2.encoder.dim": 16,  # paper.yaml 768
     "llava_stage2.encoder.heads": 2,  # 12
     "llava_stage2.encoder.local_depth": 1,  # paper 4
@@ -47,6 +48,7 @@ SIZES: dict[str, object] = {
     "llava_stage3.full_tune.batch_size": 4,  # paper 64
     "llava_stage3.max_new_tokens": 6,  # ours 40
     "llava_encoder_variants.lower_resolution.encoder.frame_size": 14,  # paper 224 (Tab. 7 row 3): one DINOv2 patch below the rehearsal's 28
+    "llava_encoder_variants.lower_resolution.encoder.resize": 16,  # paper 256 for 224 (App. C), 16 = 14 x 8/7
 }
 
 
