@@ -157,3 +157,21 @@ def test_one_cycle_schedule_never_divides_by_zero(pct, total):
         lrs.append(sched.get_last_lr()[0])
     assert all(0 < lr <= 1e-3 for lr in lrs)
     assert one_cycle_pct(0.1, 32) == 0.1  # unchanged wherever torch copes
+
+
+def test_stage1_corpus_file_is_read_and_keys_the_stage(tmp_path):
+    """Continued pretraining on whatever corpus is given (the paper's CSL-Corpus is not public)."""
+    from slt_nb.llava_slt.stage1 import read_corpus, stage1_key
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("erster satz .\n\n  zweiter satz .  \n", encoding="utf-8")
+    assert read_corpus(corpus) == ["erster satz .", "zweiter satz ."]
+    with_corpus = stage1_config({"corpus": str(corpus)})
+    key = stage1_key(llm_config(), with_corpus, [], "phoenix", 0)
+    corpus.write_text("ein anderer satz .\n", encoding="utf-8")
+    assert stage1_key(llm_config(), with_corpus, [], "phoenix", 0) != key  # the content is part of the key
+    for bad, match in ((tmp_path / "missing.txt", "not found"), (tmp_path / "empty.txt", "empty")):
+        if "empty" in bad.name:
+            bad.write_text("\n \n", encoding="utf-8")
+        with pytest.raises(SLTInputError, match=match):
+            read_corpus(bad)

@@ -217,3 +217,19 @@ def test_a_copy_that_ran_first_is_named_and_the_original_gets_a_way_out(tmp_path
         reproduce("paper.yaml", root=tmp_path)
     msg = str(err.value)
     assert "holds the outputs of mine.yaml" in msg and "results_dir: results/paper-" in msg and "results_dir: results/paper " not in msg
+
+
+@pytest.mark.parametrize(
+    "after, seconds, want",
+    [
+        ({"01": [], "02": ["01"], "03": ["01"]}, {"01": 5, "02": 10, "03": 2}, {"01": 15, "02": 10, "03": 2}),
+        # the small-VLM / LLaVA-SLT shape: 03 and 07 feed 08; 04 is long but nothing waits for it
+        ({"03": [], "04": [], "07": [], "08": ["03", "07"], "06": ["08"]}, {"03": 189, "04": 292, "07": 177, "08": 193, "06": 4},
+         {"03": 386, "04": 292, "07": 374, "08": 197, "06": 4}),
+        ({"01": [], "02": ["01"]}, {}, {"01": 2, "02": 1}),  # never timed: 1 s each
+    ],
+)
+def test_critical_paths_rank_the_ready_notebooks(after, seconds, want):
+    from slt_nb.runner import critical_paths
+
+    assert critical_paths(after, seconds) == want

@@ -122,6 +122,24 @@ def declared_parameters(ipynb: Path) -> dict[str, str]:
     return {name: spec["default"] for name, spec in info.items()}
 
 
+def critical_paths(after: dict[str, list[str]], seconds: dict[str, float], unknown: float = 1.0) -> dict[str, float]:
+    """stem -> the longest chain of recorded wall times from this notebook to the end of the run (itself
+    included) over the ``after`` graph; ``unknown`` seconds for a notebook never timed. Starting the ready
+    notebook with the longest chain first (critical-path scheduling) keeps ``--jobs`` workers busy."""
+    dependents: dict[str, list[str]] = {s: [] for s in after}
+    for s, deps in after.items():
+        for d in deps:
+            dependents.setdefault(d, []).append(s)
+    memo: dict[str, float] = {}
+
+    def chain(s: str) -> float:
+        if s not in memo:
+            memo[s] = float(seconds.get(s, unknown)) + max((chain(t) for t in dependents.get(s, ())), default=0.0)
+        return memo[s]
+
+    return {s: chain(s) for s in after}
+
+
 def literal_default(expr: str):
     """A ``parameters`` cell default as a value (``"results"`` -> results); not a literal: the expression text."""
     try:
@@ -259,11 +277,13 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
             (out_dir / f"{nb.stem}.failed.ipynb").unlink(missing_ok=True)
             write_json(runtimes_path, runtimes)
 
+        priority = critical_paths(after, runtimes)  # an earlier run's wall times; unknown ones count 1 s
+
         def startable(pending, running_gpu: int) -> list:
-            """Ready notebooks in order, at most one per GPU for the gpu ones (none without GPUs: they then train
-            on the CPU; any number with share_gpu)."""
+            """Ready notebooks, longest remaining chain of wall times first (then in order), at most one per GPU
+            for the gpu ones (none without GPUs: they then train on the CPU; any number with share_gpu)."""
             out, gpu_budget = [], len(gpu_slots) - running_gpu
-            for nb in pending:
+            for nb in sorted(pending, key=lambda nb: (-priority[nb.stem], nb.stem)):
                 if not set(after[nb.stem]) <= done:
                     continue
                 if nb.stem in on_gpu and gpu_slots and not share_gpu:
