@@ -62,8 +62,9 @@
 # encoder's trained frame backbone, kept frozen (its features are computed once): in the paper both
 # encoders start from the same pretrained DINOv2, here the main run's tiny ViT plays that part, and
 # training a second ViT from scratch would double the notebook's time. `params/paper.yaml` trains it fully.
-# The same holds for the LLM as text supervisor (Tab. 7 row 6); the smaller backbone and the lower
-# resolution (rows 2-3) train their own ViT. The LLM variants of Tab. 6 (`llava_llm_variants`: without
+# The same holds for the lower resolution and the LLM as text supervisor (Tab. 7 rows 3 and 6: main's
+# ViT sees 24-px frames, as the paper's pretrained DINOv2 sees 224^2 ones); the smaller backbone (row 2)
+# trains its own ViT. The LLM variants of Tab. 6 (`llava_llm_variants`: without
 # continued pretraining, gloss-text data only, a larger LLM, another LLM family) each get their own stage 1;
 # 08 tunes one model per variant and writes the paper's ablation tables.
 #
@@ -102,7 +103,7 @@ llava_stage1 = {  # linguistic continued pretraining (Sec 3.1)
 llava_stage2 = {  # visual contrastive pretraining (Sec 3.2)
     "encoder": {
         "backbone": "tiny",  # paper: DINOv2 ViT-B/14 distilled = "facebook/dinov2-base", its [cls] token
-        "vit": {"hidden": 48, "layers": 1, "heads": 4, "patch": 8, "mlp_ratio": 2},  # the tiny ViT (ignored with a hub backbone)
+        "vit": {"hidden": 48, "layers": 1, "heads": 4, "patch": 8, "mlp_ratio": 2, "image_size": None},  # the tiny ViT (ignored with a hub backbone)
         "lora": None,  # paper: {"r": 8, "alpha": 16} on the DINOv2 backbone (Sec 3.2)
         "train_backbone": True,  # tiny ViT: trained from scratch here; hub backbone: only its LoRA trains
         "frame_size": 32,  # paper: 336 (Sec 3.2, App. C)
@@ -128,13 +129,13 @@ llava_stage2 = {  # visual contrastive pretraining (Sec 3.2)
 llava_encoder_variants = {  # further stage-2 encoders for the ablations (overrides of llava_stage2; Tab. 7)
     "no_local_attention": {"encoder": {"local_depth": 0}, "backbone_from": "main"},  # Tab. 7 row 1: frame features straight into the sentence transformer; starts from main's frame backbone, frozen (budget; see above)
     "smaller_backbone": {"encoder": {"vit": {"hidden": 24, "heads": 2}}},  # Tab. 7 row 2: ViT-S/14 for ViT-B/14 (half the width); trained from scratch
-    "lower_resolution": {"encoder": {"frame_size": 24}},  # Tab. 7 row 3: 224^2 for 336^2 (paper 2/3 of the side; ours 3/4: whole 8-px patches)
+    "lower_resolution": {"encoder": {"frame_size": 24, "vit": {"image_size": 32}}, "backbone_from": "main"},  # Tab. 7 row 3: 224^2 for 336^2 (paper 2/3 of the side; ours 3/4: whole 8-px patches); main's frame backbone at 24 px, frozen (as row 1)
     "text_supervisor_llm": {"text": {"kind": "hf", "id": "stage1"}, "backbone_from": "main"},  # Tab. 7 row 6: an autoregressive LLM as text supervisor (paper: Qwen-2.5-0.5B; ours: the stage-1 LLM)
 }
 llava_llm_variants = {  # further stage-1 LLMs for Tab. 6 (overrides of llava_llm / llava_stage1, each tuned in 08)
     "no_cpt": {"stage1": {"enabled": False}},  # Tab. 6 row 0: without continued pretraining (the tiny LLM stays untrained)
     "gloss_text_only": {"stage1": {"sentences": False}},  # Tab. 6 row 1: gloss-text pairs only
-    "larger": {"llm": {"hidden": 96, "layers": 3, "heads": 6, "intermediate": 192}},  # Tab. 6 row 4 (+ scaling++): a larger tiny LLM
+    "larger": {"llm": {"hidden": 96, "heads": 6, "intermediate": 192}},  # Tab. 6 row 4 (+ scaling++): a larger tiny LLM (1.5x as wide)
     "other_family": {"llm": {"arch": "qwen2"}},  # Tab. 6 row 6: another base LLM family (paper: Llama-3.1 for Qwen-2.5)
 }
 llava_ablation_datasets = None  # datasets whose ablation variants run (None: every llava dataset); the paper's Tab. 6-8 are CSL-Daily only (paper.yaml: [csl-daily])

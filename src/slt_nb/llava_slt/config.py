@@ -35,7 +35,7 @@ class EncoderConfig:
     """The hierarchical visual encoder (Sec 3.2, Fig. 4): frame -> word -> sentence."""
 
     backbone: str = "tiny"  # "tiny": random-init DINOv2-architecture ViT; else a hub id / path (paper: facebook/dinov2-base)
-    vit: dict = field(default_factory=lambda: {"hidden": 48, "layers": 1, "heads": 4, "patch": 8, "mlp_ratio": 2})  # tiny ViT only
+    vit: dict = field(default_factory=lambda: {"hidden": 48, "layers": 1, "heads": 4, "patch": 8, "mlp_ratio": 2, "image_size": None})  # tiny ViT only; image_size: the side its position embeddings are laid out for (None: frame_size; other sides are interpolated)
     lora: dict | None = None  # LoRA on a hub backbone, e.g. {"r": 8, "alpha": 16} (Sec 3.2); None: train it fully
     train_backbone: bool = True  # tiny: trained from scratch in stage 2; hub: only its LoRA
     frame_size: int = 32  # square input side (paper 336, App. C)
@@ -118,7 +118,7 @@ class Stage3Config:
     connector: str = "mlp"  # "mlp" (two-layer, Sec 3.3) | "linear" (Tab. 8 row 2)
     features: str = "word"  # "word" | "sentence" (penultimate layer of the sentence transformer, Tab. 8 row 1)
     prompting: str = "full"  # "full" (task + format) | "task" (Tab. 8 row 3) | "none" (Tab. 8 row 4)
-    train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=16, batch_size=32, lr=1e-3, weight_decay=1e-3))
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=10, batch_size=32, lr=1e-3, weight_decay=1e-3))
     full_tune: TrainConfig | None = field(default_factory=lambda: TrainConfig(epochs=1, batch_size=32, lr=1e-5, weight_decay=1e-3))
     full_tune_parts: tuple = ("connector", "llm", "temporal")  # + "backbone" on real runs (LoRA)
     max_new_tokens: int = 40
@@ -132,13 +132,13 @@ class Stage3Config:
 LLM_VARIANTS = {
     "no_cpt": {"stage1": {"enabled": False}},  # Tab. 6 row 0
     "gloss_text_only": {"stage1": {"sentences": False}},  # Tab. 6 row 1
-    "larger": {"llm": {"hidden": 96, "layers": 3, "heads": 6, "intermediate": 192}},  # Tab. 6 row 4
+    "larger": {"llm": {"hidden": 96, "heads": 6, "intermediate": 192}},  # Tab. 6 row 4
     "other_family": {"llm": {"arch": "qwen2"}},  # Tab. 6 row 6
 }
 ENCODER_VARIANTS = {
     "no_local_attention": {"encoder": {"local_depth": 0}, "backbone_from": "main"},  # Tab. 7 row 1
     "smaller_backbone": {"encoder": {"vit": {"hidden": 24, "heads": 2}}},  # Tab. 7 row 2
-    "lower_resolution": {"encoder": {"frame_size": 24}},  # Tab. 7 row 3
+    "lower_resolution": {"encoder": {"frame_size": 24, "vit": {"image_size": 32}}, "backbone_from": "main"},  # Tab. 7 row 3
     "text_supervisor_llm": {"text": {"kind": "hf", "id": "stage1"}, "backbone_from": "main"},  # Tab. 7 row 6
 }
 ABLATIONS = {

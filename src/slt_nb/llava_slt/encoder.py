@@ -93,7 +93,7 @@ def build_backbone(cfg: EncoderConfig):
     if cfg.backbone == "tiny":
         v = cfg.vit
         model = Dinov2Model(Dinov2Config(hidden_size=v["hidden"], num_hidden_layers=v["layers"], num_attention_heads=v["heads"],
-                                         intermediate_size=v["hidden"] * v.get("mlp_ratio", 2), image_size=cfg.frame_size,
+                                         intermediate_size=v["hidden"] * v.get("mlp_ratio", 2), image_size=v.get("image_size") or cfg.frame_size,
                                          patch_size=v["patch"], attn_implementation="sdpa"))
         mean, std = (0.5,) * 3, (0.5,) * 3
     else:  # a pretrained DINOv2 by hub id or local path (needs the hub or a local copy)

@@ -249,7 +249,8 @@ def tune(record: dict, *, run_dir, stage3: Stage3Config, variants: dict[str, dic
         key = stage3_key(cfg, ds, seed, stage1_of(pre, cfg.llm_variant)[0]["key"], pre["stage2"][cfg.encoder_variant]["key"])
         runs[name] = run_stage3(model, tok, clips["train"], cfg, root / f"stage3-{name}", key, seed=seed, force=force, precision=precision,
                                 dev=clips.get("dev"), memory_budget_gb=memory_budget_gb, log=log)
-        preds[name] = {sp: translate(model, tok, clips[sp], max_new_tokens=cfg.max_new_tokens, precision=prec) for sp in splits}
+        decoded = splits if name == "main" else splits[-1:]  # the ablation tables read the last split (test) only
+        preds[name] = {sp: translate(model, tok, clips[sp], max_new_tokens=cfg.max_new_tokens, precision=prec) for sp in decoded}
         log(f"[{ds}] stage 3 {name}: {_took(runs[name])}; "
             f"e.g. {preds[name][splits[-1]][0]!r}")
         if name == controls:
