@@ -129,7 +129,7 @@ llava_stage2 = {  # visual contrastive pretraining (Sec 3.2)
 llava_encoder_variants = {  # further stage-2 encoders for the ablations (overrides of llava_stage2; Tab. 7)
     "no_local_attention": {"encoder": {"local_depth": 0}, "backbone_from": "main"},  # Tab. 7 row 1: frame features straight into the sentence transformer; starts from main's frame backbone, frozen (budget; see above)
     "smaller_backbone": {"encoder": {"vit": {"hidden": 24, "heads": 2}}},  # Tab. 7 row 2: ViT-S/14 for ViT-B/14 (half the width); trained from scratch
-    "lower_resolution": {"encoder": {"frame_size": 24, "vit": {"image_size": 32}}, "backbone_from": "main"},  # Tab. 7 row 3: 224^2 for 336^2 (paper 2/3 of the side; ours 3/4: whole 8-px patches); main's frame backbone at 24 px, frozen (as row 1)
+    "lower_resolution": {"encoder": {"frame_size": 24}, "backbone_from": "main"},  # Tab. 7 row 3: 224^2 for 336^2 (paper 2/3 of the side; ours 3/4: whole 8-px patches); main's frame backbone at 24 px, frozen (as row 1)
     "text_supervisor_llm": {"text": {"kind": "hf", "id": "stage1"}, "backbone_from": "main"},  # Tab. 7 row 6: an autoregressive LLM as text supervisor (paper: Qwen-2.5-0.5B; ours: the stage-1 LLM)
 }
 llava_llm_variants = {  # further stage-1 LLMs for Tab. 6 (overrides of llava_llm / llava_stage1, each tuned in 08)

@@ -138,7 +138,7 @@ LLM_VARIANTS = {
 ENCODER_VARIANTS = {
     "no_local_attention": {"encoder": {"local_depth": 0}, "backbone_from": "main"},  # Tab. 7 row 1
     "smaller_backbone": {"encoder": {"vit": {"hidden": 24, "heads": 2}}},  # Tab. 7 row 2
-    "lower_resolution": {"encoder": {"frame_size": 24, "vit": {"image_size": 32}}, "backbone_from": "main"},  # Tab. 7 row 3
+    "lower_resolution": {"encoder": {"frame_size": 24}, "backbone_from": "main"},  # Tab. 7 row 3
     "text_supervisor_llm": {"text": {"kind": "hf", "id": "stage1"}, "backbone_from": "main"},  # Tab. 7 row 6
 }
 ABLATIONS = {

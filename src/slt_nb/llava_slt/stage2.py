@@ -139,6 +139,10 @@ def run_stage2(train: ClipSet, dev: ClipSet | None, cfg: Stage2Config, out_dir: 
             raise SLTInputError(f"stage 2 reuses the backbone of {cfg.backbone_from!r} but no folder was given")
         done = json.loads((Path(backbone_dir) / "done.json").read_text(encoding="utf-8"))
         upstream = done["key"] if text_key is None else f"{done['key']}+{text_key}"
+        src_enc = json.loads((Path(backbone_dir) / ENC_CONFIG).read_text(encoding="utf-8"))["encoder"]
+        if cfg.encoder.backbone == "tiny":  # the reused ViT keeps its position-embedding grid; another frame size is interpolated
+            side = src_enc["vit"].get("image_size") or src_enc["frame_size"]
+            cfg = replace(cfg, encoder=replace(cfg.encoder, vit={**cfg.encoder.vit, "image_size": side}))
 
     def work(tmp: Path) -> dict:
         torch.manual_seed(seed)
