@@ -25,10 +25,12 @@ REPO = Path(__file__).resolve().parents[1]
 OURS = sorted(h for h, target in STANDINS.items() if target.split(":")[0] in ("vlm", "llava"))
 SMOLVLM2 = ["HuggingFaceTB/SmolVLM2-256M-Video-Instruct", "HuggingFaceTB/SmolVLM2-500M-Video-Instruct", "HuggingFaceTB/SmolVLM2-2.2B-Instruct"]
 VLMS = SMOLVLM2 + ["Qwen/Qwen2.5-VL-3B-Instruct"]
-LLMS = ["meta-llama/Llama-3.1-8B-Instruct", "Qwen/Qwen2.5-7B-Instruct"]
+LLMS = ["meta-llama/Llama-3.1-8B-Instruct", "Qwen/Qwen2.5-7B-Instruct", "Qwen/Qwen2.5-14B-Instruct", "Qwen/Qwen2.5-0.5B"]  # the last two: LLaVA-SLT ablations
+BACKBONES = ["facebook/dinov2-base", "facebook/dinov2-small"]  # dinov2-small: LLaVA-SLT Tab. 7 row 2
 ARCHITECTURES = {**dict.fromkeys(SMOLVLM2, "SmolVLMForConditionalGeneration"), "Qwen/Qwen2.5-VL-3B-Instruct": "Qwen2_5_VLForConditionalGeneration",
                  "facebook/dinov2-base": "Dinov2Model", "facebook/mbart-large-cc25": "MBartForConditionalGeneration",
-                 "meta-llama/Llama-3.1-8B-Instruct": "LlamaForCausalLM", "Qwen/Qwen2.5-7B-Instruct": "Qwen2ForCausalLM"}
+                 "meta-llama/Llama-3.1-8B-Instruct": "LlamaForCausalLM", **dict.fromkeys(LLMS[1:], "Qwen2ForCausalLM"),
+                 "facebook/dinov2-small": "Dinov2Model"}
 TEXTS = ["am tag regen im süden .", "morgen sonne im norden ."]
 
 
@@ -85,14 +87,15 @@ def _probe_llava() -> dict:
     from slt_nb.llava_slt.text_encoder import HFTextEncoder
 
     out = {}
-    enc_cfg = EncoderConfig(backbone="facebook/dinov2-base", lora={"r": 8, "alpha": 16}, frame_size=28, dim=16, heads=2, local_depth=1,
-                            sentence_depth=1, coembed_dim=16)
-    encoder = HierarchicalEncoder(enc_cfg)
     frames = torch.randint(0, 256, (2, 8, 3, 28, 28), generator=torch.Generator().manual_seed(0), dtype=torch.uint8)
     lengths = torch.tensor([8, 5])
-    backbone = encoder.backbone
-    out["facebook/dinov2-base"] = {"model": type(backbone.get_base_model()).__name__, "wrapper": type(backbone).__name__,
-                                   "sentence": list(encoder(frames, lengths).sentence.shape)}
+    for hub_id in BACKBONES:
+        enc_cfg = EncoderConfig(backbone=hub_id, lora={"r": 8, "alpha": 16}, frame_size=28, dim=16, heads=2, local_depth=1,
+                                sentence_depth=1, coembed_dim=16)
+        encoder = HierarchicalEncoder(enc_cfg)
+        backbone = encoder.backbone
+        out[hub_id] = {"model": type(backbone.get_base_model()).__name__, "wrapper": type(backbone).__name__,
+                       "sentence": list(encoder(frames, lengths).sentence.shape)}
     te = HFTextEncoder(TextEncoderConfig(kind="hf", id="facebook/mbart-large-cc25"), dataset="phoenix")
     ids = te.tok(TEXTS[0])["input_ids"]
     out["facebook/mbart-large-cc25"] = {"model": type(te.model).__name__, "tokenizer": type(te.tok).__name__, "width": te.width,
@@ -176,8 +179,9 @@ def test_the_project_loaders_load_and_run_every_standin(probed):
         assert p["model"] == ARCHITECTURES[hub_id] and p["processor"] == ARCHITECTURES[hub_id].replace("ForConditionalGeneration", "Processor")
         assert p["dtype"] == "torch.float32" and 0 < p["loss"] < 20 and p["lora_params"] > 0  # bf16 on disk, float32 by default
         assert len(p["generated"]) == 1 and isinstance(p["generated"][0], str)
-    dino, mbart = probed["facebook/dinov2-base"], probed["facebook/mbart-large-cc25"]
-    assert dino == {"model": "Dinov2Model", "wrapper": "PeftModel", "sentence": [2, 16]}  # LoRA r=8 on query/value (Sec 3.2)
+    mbart = probed["facebook/mbart-large-cc25"]
+    for hub_id in BACKBONES:
+        assert probed[hub_id] == {"model": "Dinov2Model", "wrapper": "PeftModel", "sentence": [2, 16]}  # LoRA r=8 on query/value (Sec 3.2)
     assert mbart["model"] == "MBartEncoder" and mbart["tokenizer"] == "MBartTokenizerFast"
     assert mbart["embeddings"] == [3, mbart["width"]] and mbart["suffix"] == ["</s>", "de_DE"]  # src_lang from the dataset
     llama, qwen = probed["meta-llama/Llama-3.1-8B-Instruct"], probed["Qwen/Qwen2.5-7B-Instruct"]
@@ -189,7 +193,7 @@ def test_the_project_loaders_load_and_run_every_standin(probed):
     assert (qwen["model"], qwen["tokenizer"], qwen["end_of_turn"], qwen["pad"]) == ("Qwen2ForCausalLM", "Qwen2TokenizerFast", "<|im_end|>", "<|endoftext|>")
     assert qwen["prefix"].startswith("<|im_start|>system\nYou are a helpful assistant.") and qwen["prefix"].endswith("<|im_start|>user\n")
     assert qwen["suffix"] == "<|im_end|>\n<|im_start|>assistant\n"
-    for p in (llama, qwen):
+    for p in (probed[h] for h in LLMS):
         assert p["dtype"] == "torch.float32" and 0 < p["vlt_loss"] < 20 and 0 < p["lm_loss"] < 20 and len(p["translations"]) == 2
 
 

@@ -131,9 +131,13 @@ def critical_paths(after: dict[str, list[str]], seconds: dict[str, float], unkno
         for d in deps:
             dependents.setdefault(d, []).append(s)
     memo: dict[str, float] = {}
+    visiting: set[str] = set()
 
     def chain(s: str) -> float:
         if s not in memo:
+            if s in visiting:
+                raise SLTInputError("the notebooks' slt_nb.after lists form a cycle through " + s)
+            visiting.add(s)
             memo[s] = float(seconds.get(s, unknown)) + max((chain(t) for t in dependents.get(s, ())), default=0.0)
         return memo[s]
 
