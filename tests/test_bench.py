@@ -76,6 +76,23 @@ def test_mfu_arithmetic():
     assert mfu(1e12, 1.0, None) is None
 
 
+@pytest.mark.parametrize("absolute", [False, True])
+def test_cpu_peak_memory_after_memory_was_freed(absolute):
+    """The CI fault: a run that only reuses freed memory has zero resident-set growth, so a figure that
+    stands for 'what must fit' (absolute=True, as CUDA's max_memory_allocated) is the high-water mark itself."""
+    from slt_nb.bench.environment import PeakMemory
+
+    big = torch.ones(64 * 2**20 // 4)  # 64 MiB, touched
+    del big
+    with PeakMemory("cpu", absolute=absolute) as pm:
+        x = torch.ones(2**20)
+    assert pm.peak_mib is not None and pm.peak_mib >= 0 and x.numel() == 2**20
+    if absolute:
+        assert pm.peak_mib > 64 and "- VmRSS" not in pm.how  # the process: torch itself is resident
+    else:
+        assert pm.peak_mib < 64 and "- VmRSS at start" in pm.how
+
+
 def test_batch_shape_counts_real_frames_and_tokens():
     from types import SimpleNamespace
 

@@ -159,10 +159,12 @@ class PeakMemory:
     tensors, the weights included: what must fit on the GPU).
     CPU: resident-set high-water mark (``VmHWM``) reset through ``/proc/self/clear_refs``, minus the
     resident set at the start (the whole process: model, activations, optimizer state, allocator slack).
+    That growth can be 0 when the allocator reuses memory freed earlier, so ``absolute=True`` gives the
+    high-water mark itself (the whole process, weights included: the CPU counterpart of the CUDA figure).
     """
 
-    def __init__(self, device: str = "cpu"):
-        self.device, self.peak_mib, self.how = device, None, ""
+    def __init__(self, device: str = "cpu", *, absolute: bool = False):
+        self.device, self.peak_mib, self.how, self.absolute = device, None, "", absolute
 
     @staticmethod
     def _status_kib(key: str) -> int | None:
@@ -185,9 +187,10 @@ class PeakMemory:
             return self
         try:
             Path("/proc/self/clear_refs").write_text("5", encoding="utf-8")
-            self.how = "CPU VmHWM (reset) - VmRSS at start"
+            self.how = "CPU VmHWM (reset)"
         except OSError:
-            self.how = "CPU VmHWM (not resettable here: includes earlier peaks) - VmRSS at start"
+            self.how = "CPU VmHWM (not resettable here: includes earlier peaks)"
+        self.how += "" if self.absolute else " - VmRSS at start"
         self._start = self._status_kib("VmRSS")
         return self
 
@@ -199,5 +202,8 @@ class PeakMemory:
             self.peak_mib = torch.cuda.max_memory_allocated() / 2**20  # absolute: weights included
         else:
             hwm = self._status_kib("VmHWM")
-            self.peak_mib = None if hwm is None or self._start is None else max(0, hwm - self._start) / 1024
+            if hwm is None or self._start is None:
+                self.peak_mib = None
+            else:
+                self.peak_mib = (hwm if self.absolute else max(0, hwm - self._start)) / 1024
         return False

@@ -275,7 +275,7 @@ def notes_common(rep: Report) -> None:
         "both: frozen weights bf16 on CUDA (fp32 on CPU), trainable LoRA + connector kept fp32 under bf16 autocast; LoRA r=64 alpha=64 "
         "dropout 0 on the LM attention + MLP; same init, same groups; loss = answer-token sum / count (num_items_in_batch)",
         f"memory cap while training: {cap}; peak mem = torch.cuda.max_memory_allocated (weights included; GB = 1e9 bytes) on CUDA, "
-        "the process's resident-set growth on CPU",
+        "the process's resident-set high-water mark on CPU (weights included)",
         "MFU = model FLOPs (slt_nb.bench.flops: 6N trained, 4N frozen with gradients flowing, 2N frozen vision, + attention; "
         "checkpointing recompute not counted) / step time / the device peak in the header",
     ]

@@ -131,7 +131,7 @@ def train_recipe(make_model, family: str, recipe: Recipe, collate, groups: list[
     on_cuda = device == "cuda"
     autocast = torch.autocast(device, dtype=dtype) if dtype != torch.float32 else contextlib.nullcontext()  # bf16 weights: bf16 matmuls, fp32 master
     sync = torch.cuda.synchronize if on_cuda else (lambda: None)
-    with PeakMemory(device) as mem:
+    with PeakMemory(device, absolute=True) as mem:
         base = make_model()
         dims, attention, config = model_dims(base, family), attention_ran(base), base.config
         model, params = prepare(base, family, recipe, seed)
