@@ -61,6 +61,7 @@ results_dir = "results"  # tables/, figures/ and predictions/ (<model>.<dataset>
 llava_run_dir = "runs/llava_slt"  # where 07 wrote stages 1-2; stage-3 folders go beside them
 llava_datasets = ["phoenix"]  # paper: PHOENIX-2014T and CSL-Daily (Sec 4.1); default: PHOENIX only (CPU budget)
 llava_cpu_threads = 1  # torch threads on CPU (None: torch's default); 1 is 2-3x faster than 2 on the shared 2-core machine
+llava_jobs = 2  # tuning variants trained at once on the CPU, each in a worker process with llava_cpu_threads threads (same predictions as 1); on a GPU one at a time
 llava_stage3 = {  # visual language tuning (Sec 3.3)
     "encoder_variant": "main",  # the stage-2 encoder of 07
     "llm_variant": "main",  # the stage-1 LLM of 07
@@ -128,7 +129,7 @@ report.config_table({"stage3": s3}, PAPER, per_dataset={ds: {"stage3": c} for ds
 # %%
 runs = {ds: pipeline.tune(records[ds], run_dir=llava_run_dir, stage3=s3_ds[ds], splits=llava_eval_splits,
                           variants=llava_ablations if llava_ablation_datasets is None or ds in llava_ablation_datasets else {},
-                          seed=seed, force=llava_force, precision=llava_precision) for ds in llava_datasets}
+                          seed=seed, force=llava_force, precision=llava_precision, jobs=llava_jobs) for ds in llava_datasets}
 
 # %% [markdown]
 # ## Predictions (same JSONL as every system)

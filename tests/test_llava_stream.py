@@ -303,6 +303,36 @@ def test_stages_run_on_streamed_clips_with_augmentation(tree):
     assert sum(ln.startswith("memory estimate, stage 3") for ln in lines) == 2
 
 
+def test_tuning_variants_in_workers_predict_what_one_process_does(tree, tmp_path):
+    """llava_jobs: the variants in 2 spawned workers give the same summaries' losses, the same predictions and the
+    same log lines in the variants' order as in this process; a variant failing in a worker is named."""
+    from slt_nb.llava_slt import pipeline
+
+    _, record = tree
+    run_dir = tmp_path / "runs"
+    pipeline.pretrain(record, run_dir=run_dir, t_max=4, llm=llm_config({"hidden": 32, "layers": 1, "heads": 2, "intermediate": 64, "vocab_size": 320}),
+                      stage1=stage1_config({"train": {"epochs": 1}}), stage2=stage2_config({"encoder": {**TINY_ENC, "frame_size": 16},
+                                                                                              "text": {"dim": 64}, "train": {"epochs": 1}}),
+                      seed=0, log=lambda _: None)
+    s3 = stage3_config({"train": {"epochs": 1, "batch_size": 4}, "full_tune": {"epochs": 1, "batch_size": 4}, "max_new_tokens": 4})
+    variants = {"linear_connector": {"connector": "linear"}, "no_prompting": {"prompting": "none"}}
+    outs, logs = {}, {}
+    for jobs in (1, 2):
+        logs[jobs] = []
+        outs[jobs] = pipeline.tune(record, run_dir=run_dir, stage3=s3, variants=variants, splits=("dev", "test"), seed=0, force=True,
+                                   log=logs[jobs].append, jobs=jobs)
+    one, two = outs[1], outs[2]
+    assert list(two["predictions"]) == list(one["predictions"]) == ["main", "main/shuffled_video", "main/no_full_tune", "linear_connector", "no_prompting"]
+    assert two["predictions"] == one["predictions"]
+    assert {k: [h["loss"] for h in r["history"]] for k, r in two["runs"].items()} == {k: [h["loss"] for h in r["history"]] for k, r in one["runs"].items()}
+    assert [ln.split(":")[0] for ln in logs[2]] == [ln.split(":")[0] for ln in logs[1]]  # same lines, same order
+    assert (run_dir / "phoenix" / "logs" / "stage3-no_prompting.log").is_file()
+    with pytest.raises(SLTInputError, match="variant 'broken' failed in a worker"):
+        pipeline.tune(record, run_dir=run_dir, stage3=s3, variants={"broken": {"encoder_variant": "nope"}}, splits=("test",), seed=0, log=lambda _: None, jobs=2)
+    with pytest.raises(SLTInputError, match="jobs must be a positive integer"):
+        pipeline.tune(record, run_dir=run_dir, stage3=s3, jobs=0)
+
+
 def test_benchmark_table_on_the_tiny_tree(tree, tmp_path):
     """benchmarks/bench_llava.py's table: a row per stage and clip source, positive rates, estimates where a stage trains."""
     from slt_nb.bench.llava import Sizes, llava_table

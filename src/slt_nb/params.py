@@ -24,7 +24,7 @@ import yaml
 from .errors import SLTInputError
 
 EXTENDS = "extends"
-OPERATIONAL = frozenset({"abl_only", "ft_jobs", "ft_force", "abl_force", "llava_force"})  # not part of the params hash
+OPERATIONAL = frozenset({"abl_only", "ft_jobs", "ft_force", "abl_force", "llava_force", "llava_jobs"})  # not part of the params hash
 
 
 def load_params(path: str | Path | None) -> dict:

@@ -220,14 +220,52 @@ def _fresh_model(root: Path, pre: dict, cfg: Stage3Config, ds: str, seed: int = 
 
 def tune(record: dict, *, run_dir, stage3: Stage3Config, variants: dict[str, dict] | None = None, splits=("dev", "test"),
          seed: int = 0, force: bool = False, controls: str | None = "main", precision: str = "auto", log=print, device="auto",
-         clip_cache_gb: float | None = DEFAULT_CACHE_GB, workers: int | None = None, memory_budget_gb: float | None = None) -> dict:
+         clip_cache_gb: float | None = DEFAULT_CACHE_GB, workers: int | None = None, memory_budget_gb: float | None = None,
+         jobs: int = 1) -> dict:
     """Stage 3 for every tuning variant, then translations of ``splits`` (runtime options: see the module docstring;
     one model on the device at a time). A variant with ``patience`` stops on the dev split's BLEU (loaded if not in ``splits``).
+    ``jobs`` > 1 on the CPU: the variants train in that many worker processes (:mod:`.parallel`; each seeds itself
+    and uses this process's torch thread count, so the predictions are those of ``jobs=1``); on a GPU, one at a time.
 
     Returns ``{"runs": {variant: done-summary}, "predictions": {variant: {split: [str]}}, "clips": {split: ClipSet}}``;
     for the ``controls`` variant two more decodings: ``"<variant>/no_full_tune"`` (its phase-A model, Tab. 8 row 5)
     and ``"<variant>/shuffled_video"`` (every clip decoded from another clip's video: what the LLM's prior alone scores).
+    Raises :class:`SLTInputError` for ``jobs`` < 1 and for a variant that fails in a worker (its traceback in the message).
     """
+    from .device import resolve_device
+
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise SLTInputError(f"jobs must be a positive integer, got {jobs!r}", hint="e.g. llava_jobs = 2 (CPU) or 1")
+    ds = record["name"]
+    pre = read_pretrain(run_dir, ds)
+    cfgs = tuning_variants(stage3, variants or {})
+    opts = dict(record=record, run_dir=run_dir, splits=tuple(splits), seed=seed, force=force, controls=controls, precision=precision,
+                device=device, clip_cache_gb=clip_cache_gb, workers=workers, memory_budget_gb=memory_budget_gb)
+    clips = tuning_clips(pre, cfgs, **opts)
+    if jobs > 1 and len(cfgs) > 1 and str(resolve_device(device)) == "cpu":
+        from .parallel import tune_variants_in_pool
+
+        results = tune_variants_in_pool(cfgs, opts, jobs=jobs, log=log)
+    else:
+        results = {name: tune_variant(name, cfg, pre=pre, clips=clips, log=log, **opts) for name, cfg in cfgs.items()}
+    runs = {name: run for name, (run, _) in results.items()}
+    preds = {k: v for _, p in results.values() for k, v in p.items()}
+    return {"runs": runs, "predictions": preds, "clips": {sp: c for sp, c in clips.items() if sp in ("train", *splits)}}
+
+
+def tuning_clips(pre: dict, cfgs: dict[str, Stage3Config], *, record: dict, run_dir, splits, clip_cache_gb, workers, device, **_) -> dict:
+    """The ClipSets stage 3 needs: train, ``splits``, and dev when a variant stops early on it (stored by stage 2's preprocessing)."""
+    enc_cfg = stage2_config(pre["stage2"]["main"]["config"]).encoder
+    needed = ("train", *splits, *(("dev",) if any(c.patience is not None for c in cfgs.values()) and "dev" not in splits else ()))
+    return load_clips(record, needed, t_max=pre["t_max"], frame_size=enc_cfg.frame_size, crop=enc_cfg.crop, run_dir=run_dir, resize=enc_cfg.resize,
+                      cache_gb=clip_cache_gb, workers=workers, device=device)
+
+
+def tune_variant(name: str, cfg: Stage3Config, *, pre: dict, clips: dict, record: dict, run_dir, splits, seed: int, force: bool,
+                 controls: str | None, precision: str, device, memory_budget_gb, log=print, **_) -> tuple[dict, dict]:
+    """One tuning variant: stage 3 (skipped when finished with the same key), then greedy decoding
+    (``splits`` for the main model, the last split for ablations; the controls for ``controls``).
+    Returns ``(done-summary, {prediction key: {split: [str]}})``."""
     import torch
 
     from .device import release
@@ -236,35 +274,27 @@ def tune(record: dict, *, run_dir, stage3: Stage3Config, variants: dict[str, dic
 
     ds = record["name"]
     root = dataset_dir(run_dir, ds)
-    pre = read_pretrain(run_dir, ds)
-    enc_cfg = stage2_config(pre["stage2"]["main"]["config"]).encoder
-    cfgs = tuning_variants(stage3, variants or {})
-    needed = ("train", *splits, *(("dev",) if any(c.patience is not None for c in cfgs.values()) and "dev" not in splits else ()))
-    clips = load_clips(record, needed, t_max=pre["t_max"], frame_size=enc_cfg.frame_size, crop=enc_cfg.crop, run_dir=run_dir, resize=enc_cfg.resize,
-                       cache_gb=clip_cache_gb, workers=workers, device=device)
     prec = resolve_precision(precision).name
-    runs, preds = {}, {}
-    for name, cfg in cfgs.items():
-        model, tok = _fresh_model(root, pre, cfg, ds, seed, device)
-        key = stage3_key(cfg, ds, seed, stage1_of(pre, cfg.llm_variant)[0]["key"], pre["stage2"][cfg.encoder_variant]["key"])
-        runs[name] = run_stage3(model, tok, clips["train"], cfg, root / f"stage3-{name}", key, seed=seed, force=force, precision=precision,
-                                dev=clips.get("dev"), memory_budget_gb=memory_budget_gb, log=log)
-        decoded = splits if name == "main" else splits[-1:]  # the ablation tables read the last split (test) only
-        preds[name] = {sp: translate(model, tok, clips[sp], max_new_tokens=cfg.max_new_tokens, precision=prec) for sp in decoded}
-        log(f"[{ds}] stage 3 {name}: {_took(runs[name])}; "
-            f"e.g. {preds[name][splits[-1]][0]!r}")
-        if name == controls:
-            g = torch.Generator().manual_seed(seed)
-            perm = {sp: torch.randperm(len(clips[sp]), generator=g) for sp in splits}
-            preds[f"{name}/shuffled_video"] = {sp: translate(model, tok, clips[sp], max_new_tokens=cfg.max_new_tokens, permute=perm[sp],
-                                                             precision=prec) for sp in splits}
-            if cfg.full_tune is not None and cfg.full_tune.epochs > 0:
-                del model
-                release()
-                model, tok = _fresh_model(root, pre, cfg, ds, seed, device)
-                load_weights(model, root / f"stage3-{name}", full_tune=False)
-                preds[f"{name}/no_full_tune"] = {sp: translate(model, tok, clips[sp], max_new_tokens=cfg.max_new_tokens, precision=prec)
-                                                 for sp in splits}
-        del model
-        release()
-    return {"runs": runs, "predictions": preds, "clips": {sp: c for sp, c in clips.items() if sp in ("train", *splits)}}
+    preds = {}
+    model, tok = _fresh_model(root, pre, cfg, ds, seed, device)
+    key = stage3_key(cfg, ds, seed, stage1_of(pre, cfg.llm_variant)[0]["key"], pre["stage2"][cfg.encoder_variant]["key"])
+    run = run_stage3(model, tok, clips["train"], cfg, root / f"stage3-{name}", key, seed=seed, force=force, precision=precision,
+                     dev=clips.get("dev"), memory_budget_gb=memory_budget_gb, log=log)
+    decoded = splits if name == "main" else splits[-1:]  # the ablation tables read the last split (test) only
+    preds[name] = {sp: translate(model, tok, clips[sp], max_new_tokens=cfg.max_new_tokens, precision=prec) for sp in decoded}
+    log(f"[{ds}] stage 3 {name}: {_took(run)}; e.g. {preds[name][splits[-1]][0]!r}")
+    if name == controls:
+        g = torch.Generator().manual_seed(seed)
+        perm = {sp: torch.randperm(len(clips[sp]), generator=g) for sp in splits}
+        preds[f"{name}/shuffled_video"] = {sp: translate(model, tok, clips[sp], max_new_tokens=cfg.max_new_tokens, permute=perm[sp],
+                                                         precision=prec) for sp in splits}
+        if cfg.full_tune is not None and cfg.full_tune.epochs > 0:
+            del model
+            release()
+            model, tok = _fresh_model(root, pre, cfg, ds, seed, device)
+            load_weights(model, root / f"stage3-{name}", full_tune=False)
+            preds[f"{name}/no_full_tune"] = {sp: translate(model, tok, clips[sp], max_new_tokens=cfg.max_new_tokens, precision=prec)
+                                             for sp in splits}
+    del model
+    release()
+    return run, preds
