@@ -6,6 +6,7 @@ SHELL := /bin/bash
 VENV ?= .venv
 PARAMS ?= params/default.yaml
 JOBS ?= 2  # notebooks run at once (each after the notebooks it reads from); the default machine has 2 cores
+LAB_ARGS ?=  # jupyter lab options, e.g. LAB_ARGS="--no-browser --port 8888 --ip 127.0.0.1" (remote node: then ssh -N -L 8888:127.0.0.1:8888 you@node)
 ARGS ?=  # more slt-nb reproduce options, e.g. ARGS=--share-gpu (notebooks that train share one GPU) or ARGS="--only 05_metrics"
 PY := $(VENV)/bin/python
 
@@ -26,8 +27,8 @@ bench: env  ## the CPU benchmarks (data path, training step, generation, pipelin
 gpu-check:  ## GPU readiness, no network needed (.venv's python, else python3): <= 8 min on one H100/H200 -> results/benchmarks/gpu/; without CUDA a tiny smoke run -> results/benchmarks/gpu-cpu-smoke/
 	$(if $(wildcard $(PY)),$(PY),python3) benchmarks/gpu_check.py $(GPU_CHECK_ARGS)
 
-lab: env  ## JupyterLab on the notebooks (jupytext opens the .py files as notebooks)
-	$(VENV)/bin/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root,)
+lab: env  ## JupyterLab on the notebooks (a double-click opens notebooks/*.py as notebooks: configs/jupyterlab/overrides.json)
+	$(VENV)/bin/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root,) $(LAB_ARGS)
 
 clean-data:  ## remove generated data and runs (results/ stays)
 	rm -rf data runs

@@ -6,12 +6,13 @@
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 #   slt_nb:
-#     after: [01_data_prep]  # the notebooks whose outputs this one reads (slt-nb reproduce --jobs)
-#     gpu: true  # trains on the GPU: slt-nb reproduce runs one such notebook per GPU at a time
+#     after:
+#     - 01_data_prep
+#     gpu: true
 # ---
 
 # %% [markdown]

@@ -6,11 +6,12 @@
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 #   slt_nb:
-#     after: [03_finetune]  # the notebooks whose outputs this one reads (slt-nb reproduce --jobs)
+#     after:
+#     - 03_finetune
 # ---
 
 # %% [markdown]

@@ -6,12 +6,14 @@
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 #   slt_nb:
-#     after: [03_finetune, 07_llava_slt_pretrain]  # the notebooks whose outputs this one reads (slt-nb reproduce --jobs)
-#     gpu: true  # trains on the GPU: slt-nb reproduce runs one such notebook per GPU at a time
+#     after:
+#     - 03_finetune
+#     - 07_llava_slt_pretrain
+#     gpu: true
 # ---
 
 # %% [markdown]

@@ -14,9 +14,15 @@ fi
 "$PY" -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else 1)' \
   || { echo "ensure-env: $PY is $("$PY" --version 2>&1); slt-nb needs Python >= 3.11" >&2; exit 1; }
 
+install_lab_settings() {  # JupyterLab opens notebooks/*.py as notebooks on double-click (jupytext's default viewer)
+  local dest="$VENV/share/jupyter/lab/settings"
+  mkdir -p "$dest" && cp configs/jupyterlab/overrides.json "$dest/overrides.json"
+}
+
 want=$(cat requirements.txt requirements-nodeps.txt pyproject.toml | sha256sum | cut -d' ' -f1)
 stamp="$VENV/.slt-nb-env"
 if [ -x "$VENV/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  install_lab_settings
   exit 0
 fi
 if [ ! -x "$VENV/bin/python" ]; then
@@ -27,5 +33,6 @@ echo "ensure-env: installing the pinned environment (requirements.txt); the firs
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-nodeps.txt
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e .
+install_lab_settings
 rm -f "$stamp.tmp" && echo "$want" > "$stamp.tmp" && mv "$stamp.tmp" "$stamp"
 echo "ensure-env: ready ($VENV)"
