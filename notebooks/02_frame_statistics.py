@@ -101,7 +101,7 @@ display(Markdown((tables_dir / "table6_vocabulary.md").read_text()))
 # ## Clip lengths and the frame budget
 
 # %%
-fig = figures.clip_length_histogram(stats_tables.lengths_frame(records, stats_split), t_max=t_max, long_threshold=long_threshold)
+fig = figures.clip_length_histogram(stats_tables.lengths_frame(records, stats_split), t_max=t_max, long_threshold=long_threshold, split=stats_split)
 figures.save(fig, figures_dir / "clip_lengths.png")
 
 # %% [markdown]
@@ -123,6 +123,6 @@ ranks.groupby("dataset").head(10)
 # %%
 longest = max(load_split(records[0], stats_split), key=lambda s: s.n_frames)
 frames, idx = load_clip(longest, t_max)  # frames: (min(T, t_max), H, W, 3) uint8
-fig = figures.frame_strip(frames, idx, title=f"{longest.id}: {longest.n_frames} frames -> {len(idx)} sampled")
+fig = figures.frame_strip(frames, idx, title=f"{records[0]['label']}, clip {longest.id}: {longest.n_frames} frames -> T_max = {len(idx)} sampled")
 figures.save(fig, figures_dir / "sampled_frames.png")
 print(longest.text)

@@ -103,6 +103,7 @@ from IPython.display import Markdown, display
 from slt_nb.data.prepare import load_prepared
 from slt_nb.paths import resolve
 from slt_nb.report import figures, paper_metrics
+from slt_nb.report.metrics_tables import dataset_labels
 from slt_nb.report.tables import TableMeta, write_table
 from slt_nb.train import table3 as t3mod
 from slt_nb.train.baseline import write_baseline
@@ -178,7 +179,7 @@ pd.DataFrame([{"model": r.model_name, "dataset": r.config.dataset, **r.trainable
 
 # %%
 losses = t3mod.loss_frame(results)
-fig = t3mod.loss_figure(losses)
+fig = t3mod.loss_figure(losses, labels=dataset_labels(manifest_dir))
 _ = figures.save(fig, figures_dir / "training_loss.png")
 
 # %% [markdown]

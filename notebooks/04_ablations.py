@@ -107,6 +107,7 @@ from IPython.display import Markdown, display
 from slt_nb.paths import resolve
 from slt_nb.report import ablation_tables as abt
 from slt_nb.report import figures, paper_metrics
+from slt_nb.report.metrics_tables import dataset_labels
 from slt_nb.report.tables import TableMeta, write_table
 from slt_nb.train.ablations import select_cells, table8_cells, table9_cells, train_cells, trainable_table
 from slt_nb.train.predict import predict_run
@@ -174,16 +175,18 @@ for c in selected:
 # %%
 counts = {row["cell"]: {"trainable": row["trainable"], "total": row["trainable"] + row["frozen"]} for row in trainable.to_dict("records")} if len(trainable) else {}
 t8, missing8 = abt.table8(cells, pred_dir, params=counts, params_hash=params_hash)
+data_label = dataset_labels(manifest_dir)[abl_dataset]  # "PHOENIX-2014T (synthetic)" on the default
 signature = abt.signature_of(cells, pred_dir, params_hash=params_hash)
 meta8 = TableMeta(
-    name="table8_strategies", caption=f"Table 8: BLEU-1..4 and ROUGE-L (x100) by model size and fine-tuning strategy, {abl_dataset} test, {abl_epochs} epochs",
+    name="table8_strategies", caption=f"Table 8: BLEU-1..4 and ROUGE-L (x100) by model size and fine-tuning strategy, {data_label} test, {abl_epochs} epochs",
     paper_ref="Table 8", signature=signature, **provenance,
-    notes=[f"Sizes: {', '.join(f'{k} = {v}' for k, v in abl_sizes.items())}; T_max {t_max}; lr {per_family(ft_learning_rate, 'smolvlm')}",
+    notes=[f"Paper's model size -> our model: {', '.join(f'{k} = {v}' for k, v in abl_sizes.items())} (Total params: ours); T_max {t_max}; "
+           f"lr {per_family(ft_learning_rate, 'smolvlm')}",
            f"Vision then LM: {abl_sequential_split:g} of the epochs vision only, then LM + connector",
            "Missing cells (no predictions of this run yet): " + (", ".join(missing8) if missing8 else "none")],
 )
 if len(t8):
-    write_table(t8.drop(columns=["n"]), meta8, tables_dir, paper=paper_metrics.table8())
+    write_table(t8.drop(columns=["n"]).rename(columns={"Model Size": "Paper's Model Size"}), meta8, tables_dir, paper=paper_metrics.table8())
     display(Markdown((tables_dir / "table8_strategies.md").read_text()))
 else:
     print("no Table 8 cell has predictions yet:", missing8)
@@ -194,7 +197,7 @@ else:
 # %%
 t9, missing9 = abt.table9(cells, pred_dir, params_hash=params_hash)
 meta9 = TableMeta(
-    name="table9_frame_budget", caption=f"Table 9: BLEU-1..4 and ROUGE-L (x100) of Qwen2.5-VL by frame budget T_max, {abl_dataset} test",
+    name="table9_frame_budget", caption=f"Table 9: BLEU-1..4 and ROUGE-L (x100) of Qwen2.5-VL by frame budget T_max, {data_label} test",
     paper_ref="Table 9", signature=signature, **provenance,
     notes=[f"Budgets {list(abl_frame_budgets)} (paper: 64, 256; the same 1:4 ratio); {ft_epochs} epochs, the recipe of 03_finetune",
            "Missing cells (no predictions of this run yet): " + (", ".join(missing9) if missing9 else "none")],
@@ -209,7 +212,7 @@ else:
 # ## BLEU-4 by strategy and size, and by frame budget — ours beside the paper's
 
 # %%
-fig = abt.figure(t8, t9, paper_metrics.table8(), paper_metrics.table9())
+fig = abt.figure(t8, t9, paper_metrics.table8(), paper_metrics.table9(), data_label=data_label)
 _ = figures.save(fig, figures_dir / "ablations_bleu4.png")
 
 # %% [markdown]

@@ -171,7 +171,7 @@ for ds, out in runs.items():
     for name, recs in others.items():
         systems[name] = recs
         kinds[name] = "majority sentence (train)" if name == "baseline" else "small VLM (fine-tuned)"
-    frames.append(report.comparison_table(systems, ds, test, kinds=kinds))
+    frames.append(report.comparison_table(systems, ds, test, kinds=kinds, label=records[ds]["label"]))
 comparison = pd.concat(frames, ignore_index=True)
 paper_labels = [DATASET_LABELS.get(d, d) for d in llava_datasets]
 meta = TableMeta(

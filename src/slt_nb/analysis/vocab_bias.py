@@ -116,9 +116,12 @@ def compare_noun_phrases(reference: str, prediction: str, *, tagger="hanta", lan
 
 def plot_predicted_vs_train(table: pd.DataFrame, *, ax=None, title: str | None = None):
     """Seaborn scatter of predicted vs training frequency (log–log) for the items of a
-    :func:`frequency_table`, each labelled; point size = test frequency. Returns the axes."""
+    :func:`frequency_table`, each labelled (phrases at the same position share a label; labels moved apart by adjustText, a thin line back to their point);
+    point size = test frequency, its legend outside the axes. Returns the axes."""
     import matplotlib.pyplot as plt
     import seaborn as sns
+    from adjustText import adjust_text
+    from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 4))
@@ -131,8 +134,14 @@ def plot_predicted_vs_train(table: pd.DataFrame, *, ax=None, title: str | None =
         return ax
     df = table.assign(train1=table["train"] + 1, predicted1=table["predicted"] + 1)  # +1: log scale with zeros
     sns.scatterplot(data=df, x="train1", y="predicted1", size="test", sizes=(20, 200), ax=ax, legend="brief")
-    for _, r in df.iterrows():
-        ax.annotate(r["item"], (r["train1"], r["predicted1"]), fontsize=8, xytext=(3, 3), textcoords="offset points")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    for axis in (ax.xaxis, ax.yaxis):  # plain counts at 1, 2, 5, 10, 20, ... (not 3x10^1)
+        axis.set_major_locator(LogLocator(base=10, subs=(1, 2, 5)))
+        axis.set_major_formatter(ScalarFormatter())
+        axis.set_minor_formatter(NullFormatter())
+    same = df.groupby(["train1", "predicted1"], sort=False)["item"].agg(", ".join).reset_index()  # one label per position
+    texts = [ax.text(r["train1"], r["predicted1"], r["item"], fontsize=8) for _, r in same.iterrows()]
+    adjust_text(texts, ax=ax, expand=(1.2, 1.6), arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5})  # no label over another
+    ax.legend(title="test frequency", fontsize=7, title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     return ax

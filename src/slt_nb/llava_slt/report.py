@@ -60,15 +60,16 @@ def other_systems(pred_dir: str | Path, dataset: str, split: str, exclude_prefix
 
 
 def comparison_table(systems: dict[str, list[dict]], dataset: str, split: str, *, kinds: dict[str, str] | None = None,
-                     n_boot: int = 1000) -> pd.DataFrame:
-    """One row per system, scored alike, with the 95% bootstrap interval of BLEU-4 (sentence resampling)."""
+                     n_boot: int = 1000, label: str | None = None) -> pd.DataFrame:
+    """One row per system, scored alike, with the 95% bootstrap interval of BLEU-4 (sentence resampling);
+    the Dataset column says ``label`` (e.g. "PHOENIX-2014T (synthetic)"), else ``dataset``."""
     from ..metrics.bootstrap import bootstrap_ci
 
     rows = []
     for name, recs in systems.items():
         s = score(recs, dataset)
         ci = bootstrap_ci([r["prediction"] for r in recs], [r["reference"] for r in recs], lang=lang_of_dataset(dataset), metrics=("bleu4",), n=n_boot)
-        rows.append({"System": name, "Kind": (kinds or {}).get(name, ""), "Dataset": dataset, "Split": split,
+        rows.append({"System": name, "Kind": (kinds or {}).get(name, ""), "Dataset": label or dataset, "Split": split,
                      **{c: s[c] for c in METRIC_COLS.values()}, "BLEU-4 95% CI": f"{ci['bleu4']['lo']:.2f}-{ci['bleu4']['hi']:.2f}", "n": s["n"]})
     return pd.DataFrame(rows)
 
@@ -148,22 +149,52 @@ def loss_frame(histories: dict[str, list[dict]], keys=("loss", "clip", "signcl")
     return pd.DataFrame(rows)
 
 
+STAGE_AXES = {  # stage -> (panel title, y-axis label)
+    "stage1": ("Stage 1: continued pretraining", "next-token cross-entropy (nats)"),
+    "stage2": ("Stage 2: visual contrastive", "CLIP + 0.01 SignCL loss"),
+    "stage3": ("Stage 3a: connector tuning", "response cross-entropy (nats)"),
+    "full_tune": ("Stage 3b: full-tuning", "response cross-entropy (nats)"),
+}
+
+
+def _is_main(run: str) -> bool:
+    return run in ("llm", "encoder main", "tuning main") or run.endswith(" main")
+
+
 def loss_figure(df: pd.DataFrame, title: str = "LLaVA-SLT training losses"):
-    """One panel per stage: per-step loss of each run (stage 2 also its CLIP and SignCL terms)."""
+    """One panel per stage (two per row, ~960 px wide at 120 dpi): the main run's per-step loss in colour
+    (stage 2 also its CLIP and unweighted SignCL terms), every ablation variant's loss as a thin grey line
+    under one legend entry, log y-axis.
+
+    ``df``: :func:`loss_frame`'s long frame (run, stage, step, epoch, curve, value); ``title`` should say which data.
+    """
     import matplotlib.pyplot as plt
     import seaborn as sns
 
     sns.set_theme(style="whitegrid")
     stages = list(dict.fromkeys(df["stage"]))
-    fig, axes = plt.subplots(1, len(stages), figsize=(4.2 * len(stages), 3.6), squeeze=False)
-    for ax, st in zip(axes[0], stages):
-        d = df[df["stage"] == st].copy()
-        d["series"] = d["run"] + (" · " + d["curve"]).where(d["curve"] != "loss", "")
-        sns.lineplot(data=d, x="step", y="value", hue="series", ax=ax, lw=1)
-        ax.set_title({"stage1": "Stage 1: next-token loss", "stage2": "Stage 2: CLIP + 0.01 SignCL",
-                      "stage3": "Stage 3: response CE (connector)", "full_tune": "Stage 3b: full-tuning"}.get(st, st))
+    rows = (len(stages) + 1) // 2
+    fig, axes = plt.subplots(rows, min(2, len(stages)), figsize=(8 if len(stages) > 1 else 4.5, 3.1 * rows), squeeze=False)
+    palette = dict(zip(CURVES.values(), sns.color_palette("deep", len(CURVES))))
+    for ax, st in zip(axes.flat, stages):
+        d = df[df["stage"] == st]
+        variants = [r for r in dict.fromkeys(d["run"]) if not _is_main(r)]
+        for i, run in enumerate(variants):
+            v = d[(d["run"] == run) & (d["curve"] == CURVES["loss"])]
+            ax.plot(v["step"], v["value"], color="0.7", lw=0.7, alpha=0.8, zorder=1,
+                    label=f"ablation variants ({len(variants)})" if i == 0 else None)
+        main = d[d["run"].map(_is_main)]
+        for curve, c in main.groupby("curve", sort=False):
+            label = "main run" if curve == CURVES["loss"] else f"main: {curve}"
+            ax.plot(c["step"], c["value"], color=palette.get(curve), lw=1.5, zorder=2, label=label)
+        name, ylabel = STAGE_AXES.get(st, (st, "loss"))
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel("optimizer step")
+        ax.set_ylabel(ylabel + ", log scale", fontsize=9)
         ax.set_yscale("log")
-        ax.legend(fontsize=6, title=None)
-    fig.suptitle(title)
+        ax.legend(fontsize=7, loc="upper right", framealpha=0.85)
+    for ax in list(axes.flat)[len(stages):]:
+        ax.axis("off")
+    fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     return fig

@@ -19,10 +19,11 @@ def save(fig, path: str | Path, dpi: int = 120) -> Path:
     return path
 
 
-def clip_length_histogram(lengths: pd.DataFrame, t_max: int, long_threshold: int | None = 300):
+def clip_length_histogram(lengths: pd.DataFrame, t_max: int, long_threshold: int | None = 300, split: str | None = None):
     """Histogram of frames per clip, one hue per dataset, the frame budget T_max marked.
 
-    ``lengths``: columns ``dataset``, ``n_frames``.
+    ``lengths``: columns ``dataset`` (the row labels, e.g. "PHOENIX-2014T (synthetic)"), ``n_frames``;
+    ``split``: named in the title.
     """
     sns.set_theme(style="whitegrid")
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -33,7 +34,8 @@ def clip_length_histogram(lengths: pd.DataFrame, t_max: int, long_threshold: int
         ax.axvline(long_threshold, color="grey", ls=":", lw=1)
     ax.set_xlabel("frames per clip")
     ax.set_ylabel("clips")
-    ax.set_title("Clip lengths and the frame budget (frames beyond T_max are subsampled, Sec 3.3)")
+    ax.set_title(f"Clip lengths{f' ({split} split)' if split else ''} and the frame budget\n(frames beyond T_max are subsampled, Sec 3.3)",
+                 fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -75,6 +77,7 @@ def frame_strip(frames, indices, *, title: str = "", n_show: int = 16):
     for ax, p in zip(axes.flat, picks):
         ax.imshow(frames[p])
         ax.set_title(f"#{indices[p]}", fontsize=8)
-    fig.suptitle(title, fontsize=10)
+    shown = f"{len(picks)} of the {len(frames)} shown, evenly spaced; #: frame index in the clip" if len(picks) < len(frames) else "#: frame index in the clip"
+    fig.suptitle(f"{title}\n({shown})" if title else shown, fontsize=10)
     fig.tight_layout()
     return fig

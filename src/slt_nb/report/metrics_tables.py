@@ -670,10 +670,10 @@ def bias_figure(frames: dict[str, pd.DataFrame], *, models: dict[str, str]):
 
     sns.set_theme(style="whitegrid")
     n = max(1, len(frames))
-    fig, axes = plt.subplots(1, n, figsize=(5.5 * n, 4.5), squeeze=False)
+    fig, axes = plt.subplots(1, n, figsize=(6.6 * n, 4.6), squeeze=False)
     for ax, (label, df) in zip(axes.flat, frames.items()):
-        plot_predicted_vs_train(df, ax=ax, title=f"{label}: {models.get(label, '')}")
-    fig.suptitle("Vocabulary bias: most predicted noun phrases, predicted vs training frequency (size: test frequency)", fontsize=10)
+        plot_predicted_vs_train(df, ax=ax, title=f"{label}, test split: {models.get(label, '')}")
+    fig.suptitle("Vocabulary bias: the most predicted noun phrases,\npredicted vs training-set frequency (point size: test frequency)", fontsize=10)
     fig.tight_layout()
     return fig
 

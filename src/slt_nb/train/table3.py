@@ -100,18 +100,21 @@ def loss_frame(results) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["model", "dataset", "step", "epoch", "loss"])
 
 
-def loss_figure(df: pd.DataFrame):
-    """Seaborn lines: training loss against epoch, one panel per dataset, one line per model."""
+def loss_figure(df: pd.DataFrame, labels: dict[str, str] | None = None):
+    """Seaborn lines: training loss against epoch, one panel per dataset (titled with ``labels[dataset]``,
+    e.g. "PHOENIX-2014T (synthetic)"), one line per model; ``df``: :func:`loss_frame`'s columns."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
     sns.set_theme(style="whitegrid")
     datasets = list(dict.fromkeys(df["dataset"])) or ["(none)"]
-    fig, axes = plt.subplots(1, len(datasets), figsize=(5.5 * len(datasets), 3.8), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(1, len(datasets), figsize=(min(6.5 * len(datasets), 13), 3.8), squeeze=False, sharey=True)
     for ax, ds in zip(axes[0], datasets):
         sns.lineplot(data=df[df["dataset"] == ds], x="epoch", y="loss", hue="model", ax=ax)
-        ax.set_title(f"{ds}: training loss (answer tokens)")
+        ax.set_title(f"{(labels or {}).get(ds, ds)}: fine-tuning loss", fontsize=10)
         ax.set_xlabel("epoch")
-        ax.set_ylabel("cross-entropy")
+        ax.set_ylabel("cross-entropy on answer tokens (nats)", fontsize=9)
+        if ax.get_legend() is not None:
+            ax.get_legend().set_title("model")
     fig.tight_layout()
     return fig
