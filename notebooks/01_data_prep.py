@@ -33,6 +33,7 @@ datasets = [  # one entry per dataset; `synth` present -> generate the embedded 
     {"name": "phoenix", "root": "data/synth/phoenix", "synth": {"lang": "de"}},  # PHOENIX-2014T format, German (Sec 4.1)
     {"name": "how2sign", "root": "data/synth/how2sign", "synth": {"lang": "en"}},  # How2Sign format, English (Sec 4.1)
 ]
+data_strict = False  # false, as the field does: missing clips / segments past the video's end dropped, control characters removed, all counted in <dataset>.drops.json (how2sign.github.io#23, how2sign-data#9); true: errors
 params_file = None  # set by the runner: the params file this run used
 params_hash = None  # set by the runner: hash of every notebook default + the overrides
 
@@ -52,15 +53,19 @@ print("params:", params_file, "| hash:", params_hash)
 
 # %% [markdown]
 # ## Build / load and write the manifests
-# Loaders raise a clear error naming the file, line and sample for bad input (missing frame
-# folder, corrupt video, zero-frame clip, empty translation, malformed row, duplicate id).
-# Only iSign is filtered, as the paper's Appendix A does; what was dropped is counted in
-# `<dataset>.drops.json` beside the manifests.
+# Loaders check every row first and then report all bad rows at once (`slt_nb.data.row_issues`):
+# rows the field drops — a clip missing from the release (How2Sign lacks 117 train, 2 val and
+# 14 test clips its CSVs list) or a realigned segment wholly past the end of its video — are
+# dropped and counted by reason, with their ids, in `<dataset>.drops.json` beside the manifests;
+# so are iSign's Appendix A filters. Control characters in a translation (a NUL byte ...) are
+# removed and counted. Every other bad row (corrupt video, zero-frame clip, empty translation,
+# malformed row, duplicate id ...) stops the run with one error listing each of them by file,
+# line and sample. `data_strict = True` makes the drops and the cleaning errors too.
 
 # %%
-records = prepare_all(datasets, manifest_dir, seed=seed)
+records = prepare_all(datasets, manifest_dir, seed=seed, strict=data_strict)
 summary = pd.DataFrame(
-    [{"dataset": r["label"], **r["counts"], "dropped": r.get("drops", {}).get("total", 0), "root": r["root"]} for r in records]
+    [{"dataset": r["label"], **r["counts"], "dropped": r["drops"]["total"], "cleaned": sum(r["drops"]["cleaned"].values()), "root": r["root"]} for r in records]
 )
 summary
 
@@ -73,9 +78,14 @@ from slt_nb.data.prepare import load_split
 first = load_split(records[0], "train")
 pd.DataFrame([s.to_dict() for s in first[:5]])
 
+# %% [markdown]
+# ## What the loaders noted, dropped and cleaned
+# The loaders' notes (e.g. CSL-Daily label records that no split lists, How2Sign segments clipped
+# to the end of their video) and each drop report; the ids are in `<dataset>.drops.json`.
+
 # %%
 for r in records:
     for note in r["notes"]:
         print(f"[{r['label']}] {note}")
-    if "drops" in r:
-        print(f"[{r['label']}] dropped {r['drops']['total']}: {r['drops']['counts']} (see {r['drops']['file']})")
+    d = r["drops"]
+    print(f"[{r['label']}] dropped {d['total']}: {d['counts']}; cleaned: {d['cleaned']} (see {d['file']})")

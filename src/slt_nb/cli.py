@@ -38,14 +38,15 @@ def cmd_stats(args) -> int:
     from .report.stats_tables import tokenizer_for
 
     split = normalise_split(args.split)
-    result = load_dataset(args.dataset, args.root, splits=(split,))
+    result = load_dataset(args.dataset, args.root, splits=(split,), strict=args.strict)
+    for note in result.notes:  # the loader's notes and drop report, on stderr: stdout stays one JSON object
+        print(f"slt-nb stats: note: {note}", file=sys.stderr)
     samples = [s for s in result.samples if s.split == split]
     if not samples:
         raise SLTInputError(f"no samples in split {split!r}", file=args.root)
     out = dataset_stats(samples, tokenizer=tokenizer_for(args.dataset), t_max=args.t_max)
     out.update({"dataset": args.dataset, "split": split})
-    if result.drops is not None:
-        out["dropped"] = result.drops.counts
+    out["dropped"] = result.drops.counts
     print(json.dumps(out, ensure_ascii=False, sort_keys=True))
     return 0
 
@@ -112,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--root", required=True, help="dataset root folder (the released tree)")
     s.add_argument("--split", default="train", help="split to count (default train, as in the paper)")
     s.add_argument("--t-max", dest="t_max", type=_positive_int, default=64, help="frame budget for over_t_max (default 64, Sec 4.3)")
+    s.add_argument("--strict", action="store_true", help="fail on rows the field drops (missing clips, segments past the end) and on control characters in a text, instead of dropping/cleaning and counting them")
     s.set_defaults(func=cmd_stats)
 
     s = sub.add_parser("sample-frames", help="print the paper's sampled frame indices (Sec 3.3) as a JSON list")

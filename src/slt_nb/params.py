@@ -24,7 +24,8 @@ import yaml
 from .errors import SLTInputError
 
 EXTENDS = "extends"
-OPERATIONAL = frozenset({"abl_only", "ft_jobs", "ft_force", "abl_force", "llava_force", "llava_jobs"})  # not part of the params hash
+# not part of the params hash (data_strict: a strict load gives the same manifests as the default one, or fails)
+OPERATIONAL = frozenset({"abl_only", "ft_jobs", "ft_force", "abl_force", "llava_force", "llava_jobs", "data_strict"})
 
 
 def load_params(path: str | Path | None) -> dict:

@@ -2,11 +2,11 @@
 
 Every loader reads its released annotation files with :func:`read_table` (line-numbered rows,
 header and field-count checks), turns each row into a :class:`Candidate`, and hands the list to
-:func:`build_samples` (duplicate ids, frame counting with a progress bar, :class:`Sample`).
-Whatever goes wrong is an :class:`SLTInputError` naming the annotation file, the 1-based line
-(header = line 1) and the sample id, never a silent skip. The only samples ever dropped are the
-ones a paper's own filters remove (iSign, Appendix A), and those are counted in a
-:class:`DropReport`.
+:func:`build_samples` (duplicate ids, missing clips, frame counting with a progress bar, text
+cleaning, :class:`Sample`). Row problems go to one :class:`~.row_issues.RowIssues` naming the
+annotation file, the 1-based line (header = line 1) and the sample id: the loader goes on to the
+next row, and at the end the rows the field drops (missing clips, segments past the end) are
+counted in the :class:`DropReport`, and every other bad row is listed in one error.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from typing import Callable, Sequence
 
 from ..errors import SLTInputError
 from .frames import count_frames
-from .manifest import SPLITS, DropReport, Sample, normalise_split
+from .manifest import SPLITS, Sample, normalise_split
+from .row_issues import DropReport, RowError, RowIssues, reason_of
+from .row_issues import clean_text as clean_text_of
 
 PARAMS_HINT = "set datasets[].root in params"
 MEDIA_HINT = "re-extract or replace the clip, or remove its row from the annotation file"
@@ -27,7 +29,7 @@ ROW_HINT = "fix the row or remove it"
 
 @dataclass
 class LoadResult:
-    """What :func:`load_dataset` returns: the samples, the paper-mandated drops, and notes for the report."""
+    """What :func:`load_dataset` returns: the samples, what was dropped or cleaned, and notes for the report."""
 
     samples: list[Sample]
     drops: DropReport | None = None
@@ -42,8 +44,8 @@ class Row:
     line: int
     values: dict[str, str]
 
-    def error(self, problem: str, *, sample: str | None = None, hint: str = ROW_HINT) -> SLTInputError:
-        return SLTInputError(problem, file=self.file, line=self.line, sample=sample, hint=hint)
+    def error(self, problem: str, *, sample: str | None = None, hint: str = ROW_HINT, reason: str = "bad_row") -> RowError:
+        return RowError(problem, reason=reason, file=self.file, line=self.line, sample=sample, hint=hint)
 
 
 @dataclass
@@ -69,6 +71,7 @@ def read_table(
     delimiter: str,
     quoted: bool = False,
     header: str = "required",
+    issues: RowIssues | None = None,
 ) -> list[Row]:
     """Rows of a delimited annotation file, each with its 1-based line number.
 
@@ -76,7 +79,12 @@ def read_table(
     accepts a file without header, whose fields are then ``columns`` in order (CSL-Daily's
     ``split_1.txt``). ``quoted`` enables standard CSV quoting (iSign); otherwise quotes are
     literal text (PHOENIX, How2Sign and OpenASL sentences contain them). Blank lines are skipped.
+
+    A row with the wrong number of fields (reason ``malformed_row``), or malformed quoting (the
+    rest of the file is then unreadable), is recorded in ``issues`` and skipped; without
+    ``issues`` it is raised. A missing file, a bad header or non-UTF-8 bytes always raise.
     """
+    issues = issues if issues is not None else _Raise()
     path = Path(path)
     if not path.is_file():
         raise SLTInputError("annotation file not found", file=path, hint=f"check the dataset root or the file option; {PARAMS_HINT}")
@@ -97,19 +105,30 @@ def read_table(
                         continue
                     names = list(columns)
                 if len(fields) != len(names):
-                    raise SLTInputError(
-                        f"expected {len(names)} fields separated by {delimiter!r}, found {len(fields)}",
-                        file=path,
-                        line=line,
-                        sample=fields[0] or None,
-                        hint=ROW_HINT,
+                    issues.add(
+                        RowError(
+                            f"expected {len(names)} fields separated by {delimiter!r}, found {len(fields)}",
+                            reason="malformed_row",
+                            file=path,
+                            line=line,
+                            sample=fields[0] or None,
+                            hint=ROW_HINT,
+                        )
                     )
+                    continue
                 rows.append(Row(path, line, dict(zip(names, fields, strict=True))))
     except UnicodeDecodeError as exc:
         raise SLTInputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=path, hint="re-download the file or save it as UTF-8") from None
     except csv.Error as exc:
-        raise SLTInputError(f"malformed CSV ({exc})", file=path, line=reader.line_num, hint=ROW_HINT) from None
+        issues.add(RowError(f"malformed CSV, the rest of the file is unreadable ({exc})", reason="malformed_row", file=path, line=reader.line_num, hint=ROW_HINT))
     return rows
+
+
+class _Raise:
+    """The ``issues`` of a caller that wants the first problem raised (``read_table`` on its own)."""
+
+    def add(self, exc: SLTInputError, reason: str | None = None) -> None:
+        raise exc
 
 
 def _header(path: Path, line: int, fields: list[str], columns: Sequence[str], header: str) -> list[str] | None:
@@ -131,7 +150,9 @@ def _header(path: Path, line: int, fields: list[str], columns: Sequence[str], he
 def require_text(row: Row, value: str | None, sample: str, column: str) -> str:
     """The translation of a row; empty or missing is an error naming the file, line and sample."""
     if value is None or not value.strip():
-        raise row.error(f"empty translation in column {column!r}", sample=sample, hint="every clip needs a reference translation; fix the row or remove it")
+        raise row.error(
+            f"empty translation in column {column!r}", sample=sample, hint="every clip needs a reference translation; fix the row or remove it", reason="empty_translation"
+        )
     return value
 
 
@@ -162,13 +183,23 @@ def option_path(base: Path, value: str | Path | None, default: str) -> Path:
     return base / (default if value is None else Path(value))
 
 
-def check_duplicates(candidates: Sequence[Candidate]) -> None:
-    """A duplicate id is an error naming both places it was declared."""
+def check_duplicates(candidates: Sequence[Candidate], issues: RowIssues | None = None) -> list[Candidate]:
+    """The candidates without repeated ids; each repeat is an error naming both places it was declared.
+
+    With ``issues`` every repeat is recorded (reason ``duplicate_id``) and left out; without, the first is raised.
+    """
     seen: dict[str, Row] = {}
+    kept = []
     for c in candidates:
         first = seen.setdefault(c.id, c.row)
         if first is not c.row:
-            raise c.row.error(f"duplicate id (first declared at {first.file.name}:{first.line})", sample=c.id, hint="ids must be unique within a dataset")
+            err = c.row.error(f"duplicate id (first declared at {first.file.name}:{first.line})", sample=c.id, hint="ids must be unique within a dataset", reason="duplicate_id")
+            if issues is None:
+                raise err
+            issues.add(err)
+            continue
+        kept.append(c)
+    return kept
 
 
 FrameCounter = Callable[[Candidate], "tuple[int, float | None]"]
@@ -179,31 +210,58 @@ def default_count(c: Candidate) -> tuple[int, float | None]:
     return count_frames(f["source"], f["source_kind"], start=f.get("start"), end=f.get("end"), sample=c.id)
 
 
-def build_samples(candidates: Sequence[Candidate], *, desc: str, count: FrameCounter = default_count, progress: bool = True) -> list[Sample]:
-    """Count every candidate's frames (progress bar) and build its :class:`Sample`.
+def build_samples(
+    candidates: Sequence[Candidate], *, desc: str, issues: RowIssues, count: FrameCounter = default_count, progress: bool = True
+) -> list[Sample]:
+    """Count every candidate's frames (progress bar) and build its :class:`Sample`; (n_samples,) list.
 
-    A media problem (missing folder/video, corrupt or zero-frame clip) is re-raised naming the
-    annotation file and line as well as the media path.
+    Each candidate's problems go to ``issues``, restated at the annotation row that declared the
+    clip (file, line, sample) and the media path: a repeated id (``duplicate_id``), a clip not on
+    disk (``missing_clip``, which the field drops), one that cannot be counted (``unreadable_clip``:
+    corrupt, zero frames ...), control characters in its text or gloss (removed and counted,
+    :meth:`RowIssues.cleaned`). The caller calls ``issues.check()`` once everything is collected.
     """
     from tqdm.auto import tqdm
 
-    check_duplicates(candidates)
     samples = []
+    candidates = check_duplicates(candidates, issues)
     for c in tqdm(candidates, desc=desc, unit="clip", disable=not progress or not candidates):
-        try:
-            n_frames, fps = count(c)
-            fields = dict(c.fields)
+        with issues.collect():
+            fields = clean_fields(c, issues)
+            if not Path(fields["source"]).exists():
+                kind = "frame folder" if fields["source_kind"] == "frames" else "video"
+                raise c.row.error(f"{kind} not found: {fields['source']}", sample=c.id, hint=MEDIA_HINT, reason="missing_clip")
+            try:
+                n_frames, fps = count(c)
+            except SLTInputError as exc:
+                raise at_row(c, exc, reason_of(exc, "unreadable_clip")) from None
             fields["fps"] = fields.get("fps") or fps
-            samples.append(Sample(n_frames=n_frames, **fields))
-        except SLTInputError as exc:
-            raise at_row(c, exc) from None
+            try:
+                samples.append(Sample(n_frames=n_frames, **fields))
+            except SLTInputError as exc:
+                raise at_row(c, exc, reason_of(exc)) from None
     return samples
 
 
-def at_row(c: Candidate, exc: SLTInputError) -> SLTInputError:
+def clean_fields(c: Candidate, issues: RowIssues) -> dict:
+    """``c.fields`` with control characters removed from ``text`` and ``gloss`` (counted in ``issues``).
+
+    Also stored back into ``c`` (iSign's filters read the text before :func:`build_samples`). An id
+    with control characters is an error: it names a file on disk.
+    """
+    if clean_text_of(c.id) != c.id:
+        raise c.row.error(f"id {c.id!r} holds control characters", sample=c.id.encode("unicode_escape").decode("ascii"), reason="bad_id")
+    for key in ("text", "gloss"):
+        value = c.fields.get(key)
+        if isinstance(value, str):
+            c.fields[key] = issues.cleaned(value, c.id, file=c.row.file, line=c.row.line, column=key)
+    return dict(c.fields)
+
+
+def at_row(c: Candidate, exc: SLTInputError, reason: str = "unreadable_clip") -> RowError:
     """``exc`` (about a clip's media) restated at the annotation row that declared the clip."""
     media = f": {exc.file}" if exc.file is not None and Path(exc.file) != c.row.file else ""
-    return c.row.error(f"{exc.problem}{media}", sample=c.id, hint=exc.hint or MEDIA_HINT)
+    return c.row.error(f"{exc.problem}{media}", sample=c.id, hint=exc.hint or MEDIA_HINT, reason=reason)
 
 
 def select_splits(splits: Sequence[str]) -> tuple[str, ...]:

@@ -28,6 +28,7 @@ from typing import Sequence
 from ..errors import SLTInputError
 from .annotations import Candidate, build_samples, find_dataset_dir, option_path, read_table, select_splits
 from .manifest import SPLITS, Sample, normalise_split
+from .row_issues import RowError, RowIssues
 
 FPS = 25.0
 LABELS = "sentence_label"
@@ -87,59 +88,77 @@ def load_csl_daily(
     frames_dir: str | Path | None = None,
     progress: bool = True,
     notes: list[str] | None = None,
+    issues: RowIssues | None = None,
 ) -> list[Sample]:
     """Samples of CSL-Daily.
 
     ``root`` is the folder holding ``sentence_label/`` or its parent. ``frames_dir`` defaults to
-    ``sentences/frames_512x512`` (relative to the dataset folder).
+    ``sentences/frames_512x512`` (relative to the dataset folder). Bad rows and label records:
+    :mod:`.row_issues` (all collected; missing frame folders dropped and counted, the rest one
+    error). Label records that no split lists are not loaded; their count (and a few names) is
+    added to ``notes``.
     """
+    issues = issues if issues is not None else RowIssues("csl-daily")
     base = find_dataset_dir(root, LABELS, names=("CSL-Daily", "csl-daily", "CSL_Daily"))
     frames = option_path(base, frames_dir, "sentences/frames_512x512")
     label_path, records = read_labels(base / LABELS)
-    by_name = _index(label_path, records)
+    by_name = _index(label_path, records, issues)
     wanted = select_splits(splits)
     candidates, assigned = [], set()
-    for row in read_table(base / LABELS / split_file, ("name", "split"), delimiter="|", header="optional"):
-        name = row.values["name"].strip()
-        split = normalise_split(row.values["split"], file=row.file, line=row.line, sample=name)
-        if name not in by_name:
-            raise row.error(
-                f"no label record for this clip in {label_path.name}", sample=name, hint="the split file and the label file must come from the same release"
+    for row in read_table(base / LABELS / split_file, ("name", "split"), delimiter="|", header="optional", issues=issues):
+        with issues.collect():
+            name = row.values["name"].strip()
+            split = normalise_split(row.values["split"], file=row.file, line=row.line, sample=name)
+            if name not in by_name:
+                raise row.error(
+                    f"no label record for this clip in {label_path.name}",
+                    sample=name,
+                    hint="the split file and the label file must come from the same release",
+                    reason="unlabelled_clip",
+                )
+            assigned.add(name)
+            if split not in wanted:
+                continue
+            number, rec = by_name[name]
+            fields = dict(
+                id=name,
+                dataset="csl-daily",
+                split=split,
+                source=str(frames / name),
+                source_kind="frames",
+                fps=FPS,
+                text=_joined(label_path, number, rec, "label_char", ""),
+                gloss=_joined(label_path, number, rec, "label_gloss", " ", required=False),
+                signer=None if rec.get("signer") is None else str(rec["signer"]),
             )
-        assigned.add(name)
-        if split not in wanted:
-            continue
-        number, rec = by_name[name]
-        fields = dict(
-            id=name,
-            dataset="csl-daily",
-            split=split,
-            source=str(frames / name),
-            source_kind="frames",
-            fps=FPS,
-            text=_joined(label_path, number, rec, "label_char", ""),
-            gloss=_joined(label_path, number, rec, "label_gloss", " ", required=False),
-            signer=None if rec.get("signer") is None else str(rec["signer"]),
-        )
-        candidates.append(Candidate(row, fields))
-    unassigned = len(by_name) - len(assigned)
+            candidates.append(Candidate(row, fields))
+    unassigned = [n for n in by_name if n not in assigned]
     if unassigned and notes is not None:
-        notes.append(f"csl-daily: {unassigned} label records are in no split of {split_file} (not loaded)")
-    return build_samples(candidates, desc="csl-daily: counting frames", progress=progress)
+        notes.append(f"csl-daily: {len(unassigned)} label records are in no split of {split_file} (not loaded; e.g. {', '.join(unassigned[:3])})")
+    samples = build_samples(candidates, desc="csl-daily: counting frames", issues=issues, progress=progress)
+    issues.check()
+    return samples
 
 
-def _index(path: Path, records: list[dict]) -> dict[str, tuple[int, dict]]:
-    """name -> (1-based record number, record); a missing or repeated name is an error."""
+def _index(path: Path, records: list[dict], issues: RowIssues) -> dict[str, tuple[int, dict]]:
+    """name -> (1-based record number, record); a record without a name or with a repeated one is recorded in ``issues``."""
     out: dict[str, tuple[int, dict]] = {}
     for number, rec in enumerate(records, 1):
         name = str(rec.get("name") or "").strip()
         if not name:
-            raise SLTInputError(f"label record {number} has no 'name'", file=path, hint="every record needs the clip's folder name")
-        if name in out:
-            raise SLTInputError(
-                f"duplicate id in label records {out[name][0]} and {number}", file=path, sample=name, hint="ids must be unique within a dataset"
+            issues.add(RowError(f"label record {number} has no 'name'", reason="bad_label", file=path, hint="every record needs the clip's folder name"))
+        elif name in out:
+            issues.add(
+                RowError(
+                    f"duplicate id in label records {out[name][0]} and {number}",
+                    reason="duplicate_id",
+                    file=path,
+                    sample=name,
+                    hint="ids must be unique within a dataset",
+                )
             )
-        out[name] = (number, rec)
+        else:
+            out[name] = (number, rec)
     return out
 
 
@@ -149,8 +168,9 @@ def _joined(path: Path, number: int, rec: dict, key: str, sep: str, required: bo
     text = sep.join(map(str, value)) if isinstance(value, (list, tuple)) else str(value or "")
     if not text.strip():
         if required:
-            raise SLTInputError(
+            raise RowError(
                 f"label record {number}: empty or missing {key!r} (no translation)",
+                reason="empty_translation",
                 file=path,
                 sample=rec.get("name"),
                 hint="every clip needs a reference translation",

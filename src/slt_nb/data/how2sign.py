@@ -9,8 +9,13 @@ Two ways to get a sentence's frames (``mode``):
 * ``realigned``: the ``[START_REALIGNED, END_REALIGNED)`` seconds of the full video
   ``<videos_dir>/{train,val,test}/rgb_front/raw_videos/<VIDEO_NAME>.mp4`` (``Sample.start/end``
   set; ``n_frames`` is the segment's). Some realigned timestamps run past the end of their
-  video: the segment is clipped to the frames that exist, and the count of clipped segments is
-  added to the notes.
+  video (how2sign/how2sign-data#9): a segment that starts inside the video is clipped to the
+  frames that exist (the count of clipped segments is added to the notes); one that lies wholly
+  past the end is dropped and counted (reason ``segment_past_end``), as codebases do.
+
+The release lacks some clips its CSVs list (117 train, 2 val, 14 test; how2sign.github.io#23):
+those rows are dropped and counted (``missing_clip``). Both are errors with ``strict``
+(:mod:`.row_issues`); every other bad row is collected and raised as one error.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from ..errors import SLTInputError
 from .annotations import Candidate, Row, build_samples, find_dataset_dir, option_path, read_table, require_text, select_splits
 from .frames import segment_range, video_info
 from .manifest import SPLITS, Sample
+from .row_issues import RowError, RowIssues
 
 COLUMNS = ("VIDEO_ID", "VIDEO_NAME", "SENTENCE_ID", "SENTENCE_NAME", "START_REALIGNED", "END_REALIGNED", "SENTENCE")
 SPLIT_DIRS = {"train": "train", "dev": "val", "test": "test"}  # our split -> How2Sign's file/folder name
@@ -42,6 +48,7 @@ def load_how2sign(
     videos_dir: str | Path | None = None,
     progress: bool = True,
     notes: list[str] | None = None,
+    issues: RowIssues | None = None,
 ) -> list[Sample]:
     """Samples of How2Sign.
 
@@ -51,6 +58,7 @@ def load_how2sign(
     """
     if mode not in MODES:
         raise SLTInputError(f"unknown How2Sign mode {mode!r}", hint=f"allowed: {', '.join(MODES)}")
+    issues = issues if issues is not None else RowIssues("how2sign")
     wanted = select_splits(splits)
     base = Path(root) if csv_dir is not None else find_dataset_dir(root, csv_name(wanted[0]), names=("How2Sign", "how2sign"))
     tables = option_path(base, csv_dir, ".")
@@ -58,12 +66,16 @@ def load_how2sign(
     candidates = []
     for split in wanted:
         folder = media / SPLIT_DIRS[split] / "rgb_front"
-        for row in read_table(tables / csv_name(split), COLUMNS, delimiter="\t"):
-            candidates.append(_candidate(row, split, folder, mode))
+        for row in read_table(tables / csv_name(split), COLUMNS, delimiter="\t", issues=issues):
+            with issues.collect():
+                candidates.append(_candidate(row, split, folder, mode))
     if mode == "clips":
-        return build_samples(candidates, desc="how2sign: counting frames", progress=progress)
+        samples = build_samples(candidates, desc="how2sign: counting frames", issues=issues, progress=progress)
+        issues.check()
+        return samples
     counter = _SegmentCounter()
-    samples = build_samples(candidates, desc="how2sign: counting segment frames", count=counter, progress=progress)
+    samples = build_samples(candidates, desc="how2sign: counting segment frames", issues=issues, count=counter, progress=progress)
+    issues.check()
     if notes is not None:
         example = f" (e.g. {', '.join(counter.clipped[:3])})" if counter.clipped else ""
         notes.append(f"how2sign: {len(counter.clipped)} of {len(samples)} realigned segments ran past the end of their video and were clipped to it{example}")
@@ -90,7 +102,9 @@ def _candidate(row: Row, split: str, folder: Path, mode: str) -> Candidate:
         return Candidate(row, fields)
     start, end = _seconds(row, sid, "START_REALIGNED"), _seconds(row, sid, "END_REALIGNED")
     if not 0 <= start < end:
-        raise row.error(f"realigned segment {start}-{end}s is empty or negative", sample=sid, hint="START_REALIGNED must be >= 0 and below END_REALIGNED")
+        raise row.error(
+            f"realigned segment {start}-{end}s is empty or negative", sample=sid, hint="START_REALIGNED must be >= 0 and below END_REALIGNED", reason="bad_timestamp"
+        )
     fields.update(source=str(folder / "raw_videos" / f"{v['VIDEO_NAME'].strip()}.mp4"), start=start, end=end)
     return Candidate(row, fields)
 
@@ -99,28 +113,36 @@ def _seconds(row: Row, sid: str, column: str) -> float:
     try:
         return float(row.values[column])
     except ValueError:
-        raise row.error(f"{column} is not a number: {row.values[column]!r}", sample=sid) from None
+        raise row.error(f"{column} is not a number: {row.values[column]!r}", sample=sid, reason="bad_timestamp") from None
 
 
 class _SegmentCounter:
     """Frame count of a realigned segment; remembers which segments had to be clipped.
 
-    Each full video's index is read once, however many sentences it holds.
+    Each full video's index is read once, however many sentences it holds (a video that cannot
+    be read is tried once too). A segment wholly past the end raises reason ``segment_past_end``.
     """
 
     def __init__(self) -> None:
         self.clipped: list[str] = []
-        self._info: dict[str, tuple[int, float]] = {}
+        self._info: dict[str, tuple[int, float] | SLTInputError] = {}
 
     def __call__(self, c: Candidate) -> tuple[int, float]:
         f = c.fields
         if f["source"] not in self._info:
-            self._info[f["source"]] = video_info(f["source"], sample=c.id)
-        n_video, fps = self._info[f["source"]]
+            try:
+                self._info[f["source"]] = video_info(f["source"], sample=c.id)
+            except SLTInputError as exc:
+                self._info[f["source"]] = exc
+        info = self._info[f["source"]]
+        if isinstance(info, SLTInputError):
+            raise SLTInputError(info.problem, file=info.file, hint=info.hint)
+        n_video, fps = info
         _, count = segment_range(n_video, fps, f["start"], f["end"])
         if count <= 0:
-            raise SLTInputError(
-                f"segment {f['start']}-{f['end']}s lies past the end of the {n_video}-frame video",
+            raise RowError(
+                f"segment {f['start']}-{f['end']}s lies past the end of the {n_video}-frame video ({n_video / fps:g} s)",
+                reason="segment_past_end",
                 file=f["source"],
                 sample=c.id,
                 hint="check START_REALIGNED/END_REALIGNED against the video, or remove the row",

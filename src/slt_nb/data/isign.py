@@ -10,8 +10,10 @@ iSign has no official split. Two ways in:
   apply, the subset does not.
 
 Samples removed by the paper's filters are counted in the :class:`DropReport` (reasons
-``invalid_translation``, ``no_person_detected``, ``not_in_vocab_subset``), never silently.
-Any other problem (missing video, corrupt video, malformed row, duplicate uid) is an error.
+``invalid_translation``, ``no_person_detected``, ``not_in_vocab_subset``), never silently, and
+so are rows whose video is missing (``missing_clip``, as the field drops them; an error with
+``strict``). Every other problem (corrupt video, malformed row, duplicate uid) is collected and
+raised as one error (:mod:`.row_issues`).
 """
 
 from __future__ import annotations
@@ -20,11 +22,24 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from ..errors import SLTInputError
-from .annotations import Candidate, at_row, build_samples, check_duplicates, default_count, find_dataset_dir, option_path, read_table, select_splits
+from .annotations import (
+    MEDIA_HINT,
+    Candidate,
+    at_row,
+    build_samples,
+    check_duplicates,
+    clean_fields,
+    default_count,
+    find_dataset_dir,
+    option_path,
+    read_table,
+    select_splits,
+)
 from .clean import assign_splits, is_valid_translation, vocab_subset
 from .frames import decode_frames, sample_indices
-from .manifest import SPLITS, DropReport, Sample
+from .manifest import SPLITS, Sample
 from .person import PersonDetector, make_detector
+from .row_issues import DropReport, RowIssues
 
 CSV = "iSign_v1.1.csv"
 SPLIT_CSV = "{split}.csv"
@@ -46,7 +61,7 @@ def load_isign(
     n_rest: int = 20_000,
     progress: bool = True,
     notes: list[str] | None = None,
-    drops: DropReport | None = None,
+    issues: RowIssues | None = None,
 ) -> list[Sample]:
     """Samples of iSign after the paper's cleaning (and subset, for the full release).
 
@@ -54,66 +69,87 @@ def load_isign(
     release. ``videos_dir`` defaults to ``<root>/videos`` if it exists, else the dataset folder
     itself. ``person_detector`` is ``mediapipe-pose``, ``standin-skin-motion`` or ``none``
     (:mod:`.person`), checked on ``person_frames`` frames spread over each clip.
-    ``split_fractions`` defaults to the paper's 0.86 / 0.07 / 0.07. Pass ``drops`` (as
-    :func:`~.loaders.load_dataset` does) to receive the dropped ids.
+    ``split_fractions`` defaults to the paper's 0.86 / 0.07 / 0.07. Pass ``issues`` (as
+    :func:`~.loaders.load_dataset` does) to receive the dropped ids in ``issues.drops``.
     """
     detector = make_detector(person_detector)
     if detector is not None and (isinstance(person_frames, bool) or not isinstance(person_frames, int) or person_frames < 1):
         raise SLTInputError(f"person_frames must be a positive integer, got {person_frames!r}", hint="fix the iSign options in params")
     wanted = select_splits(splits)
-    drops = drops if drops is not None else DropReport(dataset="isign")
+    issues = issues if issues is not None else RowIssues("isign")
+    drops = issues.drops
     drops.notes["person_detector"] = detector.name if detector else "none: the no-person filter is disabled"
     release = _has_split_csvs(Path(root))
     base = Path(root) if release else find_dataset_dir(root, csv_name, names=("iSign", "isign"))
     videos = option_path(base, videos_dir, "videos" if (base / "videos").is_dir() else ".")
     if release:
-        cands = [c for split in wanted for c in _read(base / SPLIT_CSV.format(split=split), "video_name", videos, split)]
+        cands = [c for split in wanted for c in _read(base / SPLIT_CSV.format(split=split), "video_name", videos, split, issues)]
     else:
-        cands = _read(base / csv_name, "uid", videos, None)
-    check_duplicates(cands)
-    cands = _valid_text(cands, drops)
+        cands = _read(base / csv_name, "uid", videos, None, issues)
+    cands = check_duplicates(cands, issues)
+    cands = _on_disk(_valid_text(cands, issues), issues)
     counts: dict[str, tuple[int, float | None]] = {}
     if detector is not None:
-        cands = _with_person(cands, detector, person_frames, counts, drops, progress)
+        cands = _with_person(cands, detector, person_frames, counts, issues, progress)
     if release:
         drops.notes["subset"] = "the released split CSVs are used as they are (no vocabulary subset)"
     else:
         cands = _subset_and_split(cands, drops, seed, split_fractions or PAPER_FRACTIONS, rare_threshold, n_rare, n_rest)
         cands = [c for c in cands if c.fields["split"] in wanted]
     if notes is not None:
-        notes.append(f"isign: dropped {drops.counts or 'nothing'}; person detector: {drops.notes['person_detector']}")
+        notes.append(f"isign: person detector: {drops.notes['person_detector']}")
         notes.append(f"isign: {drops.notes['subset']}")
-    return build_samples(cands, desc="isign: counting frames", count=lambda c: counts.get(c.id) or default_count(c), progress=progress)
+    samples = build_samples(cands, desc="isign: counting frames", issues=issues, count=lambda c: counts.get(c.id) or default_count(c), progress=progress)
+    issues.check()
+    return samples
 
 
 def _has_split_csvs(root: Path) -> bool:
     return any((root / SPLIT_CSV.format(split=s)).is_file() for s in SPLITS)
 
 
-def _read(path: Path, id_column: str, videos: Path, split: str | None) -> list[Candidate]:
+def _read(path: Path, id_column: str, videos: Path, split: str | None, issues: RowIssues) -> list[Candidate]:
     """Candidates of one csv; the text is checked by the cleaning, not here (the paper drops bad ones)."""
     out = []
-    for row in read_table(path, (id_column, "text"), delimiter=",", quoted=True):
+    for row in read_table(path, (id_column, "text"), delimiter=",", quoted=True, issues=issues):
         uid = row.values[id_column].strip().removesuffix(".mp4")
         if not uid:
-            raise row.error(f"empty {id_column}")
+            issues.add(row.error(f"empty {id_column}"))
+            continue
         fields = dict(id=uid, dataset="isign", split=split, source=str(videos / f"{uid}.mp4"), source_kind="video", fps=None, text=row.values["text"])
         out.append(Candidate(row, fields))
     return out
 
 
-def _valid_text(cands: list[Candidate], drops: DropReport) -> list[Candidate]:
+def _valid_text(cands: list[Candidate], issues: RowIssues) -> list[Candidate]:
+    """The candidates with a valid translation (control characters removed first and counted)."""
     kept = []
     for c in cands:
-        if is_valid_translation(c.fields["text"]):
-            kept.append(c)
-        else:
-            drops.drop("invalid_translation", c.id)
+        with issues.collect():
+            clean_fields(c, issues)
+            if is_valid_translation(c.fields["text"]):
+                kept.append(c)
+            else:
+                issues.drops.drop("invalid_translation", c.id)
     return kept
 
 
-def _with_person(cands, detector: PersonDetector, n: int, counts: dict, drops: DropReport, progress: bool) -> list[Candidate]:
-    """The candidates with a visible person in one of ``n`` frames spread over the clip (frame counts cached)."""
+def _on_disk(cands: list[Candidate], issues: RowIssues) -> list[Candidate]:
+    """The candidates whose video exists; the others are dropped (``missing_clip``) before the subset is drawn."""
+    kept = []
+    for c in cands:
+        if Path(c.fields["source"]).is_file():
+            kept.append(c)
+        else:
+            issues.add(c.row.error(f"video not found: {c.fields['source']}", sample=c.id, hint=MEDIA_HINT, reason="missing_clip"))
+    return kept
+
+
+def _with_person(cands, detector: PersonDetector, n: int, counts: dict, issues: RowIssues, progress: bool) -> list[Candidate]:
+    """The candidates with a visible person in one of ``n`` frames spread over the clip (frame counts cached).
+
+    An unreadable video is recorded in ``issues`` (an error) and left out.
+    """
     from tqdm.auto import tqdm
 
     kept = []
@@ -122,11 +158,12 @@ def _with_person(cands, detector: PersonDetector, n: int, counts: dict, drops: D
             counts[c.id] = default_count(c)
             frames = decode_frames(c.fields["source"], "video", sample_indices(counts[c.id][0], n), sample=c.id)
         except SLTInputError as exc:
-            raise at_row(c, exc) from None
+            issues.add(at_row(c, exc))
+            continue
         if detector.has_person(frames):
             kept.append(c)
         else:
-            drops.drop("no_person_detected", c.id)
+            issues.drops.drop("no_person_detected", c.id)
     return kept
 
 

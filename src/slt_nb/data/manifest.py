@@ -7,12 +7,13 @@ in-memory state of the notebook that wrote them.
 
 from __future__ import annotations
 
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 from typing import Iterable
 
 from ..errors import SLTInputError
 from ..io import iter_json_objects, write_jsonl
+from .row_issues import DropReport, RowError  # noqa: F401  (DropReport: re-exported, its old home)
 
 SPLITS = ("train", "dev", "test")
 SOURCE_KINDS = ("video", "frames")
@@ -35,8 +36,9 @@ SPLIT_ALIASES = {
 def normalise_split(split: str, *, file=None, line=None, sample=None) -> str:
     key = str(split).strip().lower()
     if key not in SPLIT_ALIASES:
-        raise SLTInputError(
+        raise RowError(
             f"unknown split {split!r}",
+            reason="unknown_split",
             file=file,
             line=line,
             sample=sample,
@@ -137,35 +139,3 @@ def read_manifest(path: str | Path) -> list[Sample]:
             except SLTInputError as exc:
                 raise SLTInputError(exc.problem, file=path, line=lineno, sample=rec.get("id"), hint=exc.hint) from None
     return check_unique(samples, file=path)
-
-
-@dataclass
-class DropReport:
-    """Samples a paper-mandated filter removed (iSign, Appendix A): counted, never silent.
-
-    ``reasons`` maps a reason to the ids dropped for it; written as
-    ``<dataset>.drops.json`` beside the manifests.
-    """
-
-    dataset: str
-    reasons: dict[str, list[str]] = field(default_factory=dict)
-    notes: dict[str, str] = field(default_factory=dict)
-
-    def drop(self, reason: str, sample_id: str) -> None:
-        self.reasons.setdefault(reason, []).append(sample_id)
-
-    @property
-    def counts(self) -> dict[str, int]:
-        return {k: len(v) for k, v in sorted(self.reasons.items())}
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    def to_dict(self) -> dict:
-        return {"dataset": self.dataset, "total_dropped": self.total, "counts": self.counts, "notes": self.notes, "ids": self.reasons}
-
-    def write(self, folder: str | Path) -> Path:
-        from ..io import write_json
-
-        return write_json(Path(folder) / f"{self.dataset}.drops.json", self.to_dict())

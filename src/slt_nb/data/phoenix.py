@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import SLTInputError
-from .annotations import Candidate, build_samples, find_dataset_dir, read_table, require_text, select_splits
+from .annotations import Candidate, Row, build_samples, find_dataset_dir, read_table, require_text, select_splits
 from .frames import IMAGE_SUFFIXES
 from .manifest import SPLITS, Sample
+from .row_issues import RowIssues
 
 FPS = 25.0
 COLUMNS = ("name", "video", "start", "end", "speaker", "orth", "translation")
@@ -30,35 +31,47 @@ ANNOTATIONS = Path("annotations") / "manual"
 PREFERRED_FEATURES = "fullFrame-210x260px"
 
 
-def load_phoenix(root: str | Path, splits: Sequence[str] = SPLITS, *, features: str | None = None, progress: bool = True) -> list[Sample]:
+def load_phoenix(
+    root: str | Path, splits: Sequence[str] = SPLITS, *, features: str | None = None, progress: bool = True, issues: RowIssues | None = None
+) -> list[Sample]:
     """Samples of PHOENIX-2014T.
 
     ``root`` is the ``PHOENIX-2014-T`` folder or a folder holding it (also the
     ``PHOENIX-2014-T-release-v3`` wrapper). ``features`` names the frame folder under
     ``features/`` (default: the only ``fullFrame-*`` one, ``fullFrame-210x260px`` if several).
+    Bad rows: :mod:`.row_issues` (all collected; missing clips dropped and counted in ``issues``,
+    the rest raised as one :class:`SLTInputError`).
     """
+    issues = issues if issues is not None else RowIssues("phoenix")
     base = find_dataset_dir(root, str(ANNOTATIONS), names=RELEASE_NAMES)
     frames_root = _features_dir(base, features)
     candidates = []
     for split in select_splits(splits):
-        for row in read_table(base / ANNOTATIONS / f"PHOENIX-2014-T.{split}.corpus.csv", COLUMNS, delimiter="|"):
-            v = row.values
-            name = v["name"].strip()
-            if not name:
-                raise row.error("empty clip name")
-            fields = dict(
-                id=name,
-                dataset="phoenix",
-                split=split,
-                source=str(frame_folder(frames_root / split, name, v["video"])),
-                source_kind="frames",
-                fps=FPS,
-                text=require_text(row, v["translation"], name, "translation"),
-                gloss=v["orth"].strip() or None,
-                signer=v["speaker"].strip() or None,
-            )
-            candidates.append(Candidate(row, fields))
-    return build_samples(candidates, desc="phoenix: counting frames", progress=progress)
+        for row in read_table(base / ANNOTATIONS / f"PHOENIX-2014-T.{split}.corpus.csv", COLUMNS, delimiter="|", issues=issues):
+            with issues.collect():
+                candidates.append(_candidate(row, split, frames_root))
+    samples = build_samples(candidates, desc="phoenix: counting frames", issues=issues, progress=progress)
+    issues.check()
+    return samples
+
+
+def _candidate(row: Row, split: str, frames_root: Path) -> Candidate:
+    v = row.values
+    name = v["name"].strip()
+    if not name:
+        raise row.error("empty clip name")
+    fields = dict(
+        id=name,
+        dataset="phoenix",
+        split=split,
+        source=str(frame_folder(frames_root / split, name, v["video"])),
+        source_kind="frames",
+        fps=FPS,
+        text=require_text(row, v["translation"], name, "translation"),
+        gloss=v["orth"].strip() or None,
+        signer=v["speaker"].strip() or None,
+    )
+    return Candidate(row, fields)
 
 
 def _features_dir(base: Path, name: str | None) -> Path:

@@ -5,11 +5,13 @@ A dataset spec (one entry of the ``datasets`` parameter)::
     {"name": "phoenix",                 # loader: phoenix | how2sign | openasl | isign | csl-daily
      "root": "data/synth/phoenix",      # the released tree (real) or where to generate it (synthetic)
      "synth": {"lang": "de", ...},      # present -> generate the embedded corpus first (slt_nb.synth)
-     "options": {...},                  # loader options (e.g. How2Sign clip mode, iSign cleaning)
+     "options": {...},                  # loader options (e.g. How2Sign clip mode, iSign cleaning; strict: true|false)
      "label": "PHOENIX-2014T (synthetic)"}   # optional row name in tables
 
-Writes ``<manifest_dir>/<name>.<split>.jsonl`` per split, ``<name>.drops.json`` where a
-paper-mandated filter dropped samples, and ``datasets.json`` describing what was prepared.
+Writes ``<manifest_dir>/<name>.<split>.jsonl`` per split, ``<name>.drops.json`` (for every
+dataset: the rows dropped by reason with their ids -- the paper's filters, missing clips,
+segments past the end -- and the rows whose text was cleaned; :mod:`.row_issues`), and
+``datasets.json`` describing what was prepared.
 """
 
 from __future__ import annotations
@@ -48,8 +50,17 @@ def label_for(spec: dict) -> str:
     return spec.get("label") or (f"{base} (synthetic)" if spec.get("synth") is not None else base)
 
 
-def prepare_dataset(spec: dict, manifest_dir: str | Path, *, seed: int = 0, splits=SPLITS) -> dict:
-    """Generate (if synthetic) and load one dataset; write its manifests. Returns its summary record."""
+def prepare_dataset(spec: dict, manifest_dir: str | Path, *, seed: int = 0, splits=SPLITS, strict: bool = False) -> dict:
+    """Generate (if synthetic) and load one dataset; write its manifests and drop report. Returns its summary record.
+
+    ``strict`` (overridden by the spec's ``options.strict``): bad rows the field drops are errors
+    too (:func:`~.loaders.load_dataset`). The load (every check) ends before anything is written.
+    """
+    return _write(*_load(spec, seed=seed, splits=splits, strict=strict), manifest_dir)
+
+
+def _load(spec: dict, *, seed: int, splits, strict: bool):
+    """(record without the written paths, LoadResult) of one dataset spec; nothing is written but a synthetic tree."""
     from .loaders import LOADERS, load_dataset
 
     root = resolve(spec["root"])
@@ -63,14 +74,9 @@ def prepare_dataset(spec: dict, manifest_dir: str | Path, *, seed: int = 0, spli
     options = dict(spec.get("options") or {})
     if "seed" in inspect.signature(LOADERS[spec["name"]]).parameters:
         options.setdefault("seed", seed)  # iSign's split and vocabulary-aware subset follow the run's seed
-    result = load_dataset(spec["name"], root, splits=tuple(splits), **options)
-    manifest_dir = resolve(manifest_dir)
+    strict = options.pop("strict", strict)
+    result = load_dataset(spec["name"], root, splits=tuple(splits), strict=strict, **options)
     counts = Counter(s.split for s in result.samples)
-    paths = {}
-    for split in splits:
-        rows = [s for s in result.samples if s.split == split]
-        if rows:
-            paths[split] = str(write_manifest(rows, manifest_path(manifest_dir, spec["name"], split)))
     record = {
         "name": spec["name"],
         "label": label_for(spec),
@@ -79,16 +85,32 @@ def prepare_dataset(spec: dict, manifest_dir: str | Path, *, seed: int = 0, spli
         "synth": spec.get("synth"),
         "options": options,
         "counts": {s: counts.get(s, 0) for s in splits},
-        "manifests": paths,
+        "manifests": {},
+        "strict": strict,
         "notes": list(result.notes),
     }
-    if result.drops is not None:
-        record["drops"] = {"file": str(result.drops.write(manifest_dir)), "total": result.drops.total, "counts": result.drops.counts}
+    return record, result
+
+
+def _write(record: dict, result, manifest_dir: str | Path) -> dict:
+    """Write one loaded dataset's manifests (one per non-empty split) and drop report; the record with their paths."""
+    manifest_dir = resolve(manifest_dir)
+    for split in record["counts"]:
+        rows = [s for s in result.samples if s.split == split]
+        if rows:
+            record["manifests"][split] = str(write_manifest(rows, manifest_path(manifest_dir, record["name"], split)))
+    d = result.drops
+    record["drops"] = {"file": str(d.write(manifest_dir)), "total": d.total, "counts": d.counts, "cleaned": {k: len(v) for k, v in sorted(d.cleaned.items())}}
     return record
 
 
-def prepare_all(datasets: list[dict], manifest_dir: str | Path, *, seed: int = 0) -> list[dict]:
-    """Prepare every configured dataset and write ``datasets.json`` (atomically) beside the manifests."""
+def prepare_all(datasets: list[dict], manifest_dir: str | Path, *, seed: int = 0, strict: bool = False) -> list[dict]:
+    """Prepare every configured dataset and write ``datasets.json`` (atomically) beside the manifests.
+
+    Every dataset is loaded (and checked) before any manifest is written, so a bad row in the
+    last dataset leaves the earlier manifests as they were. ``strict``: the default of every
+    dataset's ``options.strict`` (:func:`prepare_dataset`).
+    """
     if not datasets:
         raise SLTInputError("no datasets configured", hint="set the 'datasets' parameter (see params/default.yaml)")
     specs = [check_spec(s, i) for i, s in enumerate(datasets)]
@@ -96,7 +118,8 @@ def prepare_all(datasets: list[dict], manifest_dir: str | Path, *, seed: int = 0
     dup = [n for n, c in names.items() if c > 1]
     if dup:
         raise SLTInputError(f"dataset(s) {dup} configured twice", hint="each dataset may appear once per run")
-    records = [prepare_dataset(s, manifest_dir, seed=seed) for s in specs]
+    loaded = [_load(s, seed=seed, splits=SPLITS, strict=strict) for s in specs]
+    records = [_write(record, result, manifest_dir) for record, result in loaded]
     write_json(resolve(manifest_dir) / "datasets.json", records)
     return records
 
