@@ -12,6 +12,7 @@ ones a paper's own filters remove (iSign, Appendix A), and those are counted in 
 from __future__ import annotations
 
 import csv
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -195,9 +196,18 @@ def build_samples(candidates: Sequence[Candidate], *, desc: str, count: FrameCou
             fields = dict(c.fields)
             fields["fps"] = fields.get("fps") or fps
             samples.append(Sample(n_frames=n_frames, **fields))
+            _ROWS[samples[-1]] = c.row
         except SLTInputError as exc:
             raise at_row(c, exc) from None
     return samples
+
+
+_ROWS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Sample -> the Row that declared it (build_samples)
+
+
+def row_of(sample: Sample) -> Row | None:
+    """The annotation row that declared a sample this process loaded (None for one read from a manifest)."""
+    return _ROWS.get(sample)
 
 
 def at_row(c: Candidate, exc: SLTInputError) -> SLTInputError:
