@@ -46,6 +46,10 @@ def cmd_stats(args) -> int:
         raise SLTInputError(f"no samples in split {split!r}", file=args.root)
     out = dataset_stats(samples, tokenizer=tokenizer_for(args.dataset), t_max=args.t_max)
     out.update({"dataset": args.dataset, "split": split})
+    if args.decode:  # every failing clip on its own line, then one error: before a long run, not mid-run
+        from .data.decode_check import require_decodable
+
+        out["decoded"] = require_decodable(samples, frames=args.decode, t_max=args.t_max, echo=lambda line: print(f"slt-nb stats: cannot decode: {line}", file=sys.stderr))
     out["dropped"] = result.drops.counts
     print(json.dumps(out, ensure_ascii=False, sort_keys=True))
     return 0
@@ -114,6 +118,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--split", default="train", help="split to count (default train, as in the paper)")
     s.add_argument("--t-max", dest="t_max", type=_positive_int, default=64, help="frame budget for over_t_max (default 64, Sec 4.3)")
     s.add_argument("--strict", action="store_true", help="fail on rows the field drops (missing clips, segments past the end) and on control characters in a text, instead of dropping/cleaning and counting them")
+    s.add_argument("--decode", nargs="?", const="sampled", choices=["sampled", "all"], default=None,
+                   help="also decode the clips and list every one that fails (file, row, reason; exit 2): 'sampled' (the default "
+                        "for a bare --decode) decodes the frames the sampler picks at --t-max, what a run with that T_max reads; "
+                        "'all' decodes every frame. Run it before a long run.")
     s.set_defaults(func=cmd_stats)
 
     s = sub.add_parser("sample-frames", help="print the paper's sampled frame indices (Sec 3.3) as a JSON list")

@@ -1,7 +1,7 @@
 """Translate a user's own clip with a fine-tuned run: ``slt-nb translate VIDEO_OR_FRAME_DIR --checkpoint DIR``.
 
-The clip is a video file (decoded with decord) or a folder of frame images (PIL, sorted by
-name). Its frames are counted, the paper's sampler keeps at most ``t_max`` of them (Sec 3.3),
+The clip is a video file (decoded with decord) or a folder of frame images (PIL, in the order of
+the frame numbers in their names: :func:`~slt_nb.data.frames.list_frame_files`). Its frames are counted, the paper's sampler keeps at most ``t_max`` of them (Sec 3.3),
 and a one-sample batch is decoded greedily (Sec 4.3), as :mod:`slt_nb.train.generate` does for
 a test split.
 """

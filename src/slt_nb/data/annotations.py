@@ -12,6 +12,7 @@ counted in the :class:`DropReport`, and every other bad row is listed in one err
 from __future__ import annotations
 
 import csv
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -240,7 +241,16 @@ def build_samples(
                 samples.append(Sample(n_frames=n_frames, **fields))
             except SLTInputError as exc:
                 raise at_row(c, exc, reason_of(exc)) from None
+            _ROWS[samples[-1]] = c.row
     return samples
+
+
+_ROWS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Sample -> the Row that declared it (build_samples)
+
+
+def row_of(sample: Sample) -> Row | None:
+    """The annotation row that declared a sample this process loaded (None for one read from a manifest)."""
+    return _ROWS.get(sample)
 
 
 def clean_fields(c: Candidate, issues: RowIssues) -> dict:

@@ -24,6 +24,7 @@ from typing import Protocol
 import numpy as np
 
 from ..errors import SLTInputError
+from .quiet import quiet_native_stderr
 
 MEDIAPIPE_HINT = (
     "install the mediapipe release that ships its pose model: "
@@ -66,7 +67,8 @@ class MediaPipePose:
     def __init__(self, min_confidence: float = 0.5) -> None:
         mp, pose = _import_mediapipe()
         try:
-            self._pose = pose.Pose(static_image_mode=True, model_complexity=1, min_detection_confidence=min_confidence)
+            with quiet_native_stderr():  # mediapipe's absl/TFLite lines (XNNPACK delegate, feedback manager) go to fd 2
+                self._pose = pose.Pose(static_image_mode=True, model_complexity=1, min_detection_confidence=min_confidence)
         except (AttributeError, RuntimeError) as exc:  # protobuf 7 / a broken install fail here
             from google.protobuf import __version__ as protobuf_version
 
@@ -76,7 +78,8 @@ class MediaPipePose:
         self.name = f"mediapipe-pose (BlazePose full, mediapipe {mp.__version__}, min confidence {min_confidence})"
 
     def has_person(self, frames: np.ndarray) -> bool:
-        return any(self._pose.process(np.ascontiguousarray(f)).pose_landmarks is not None for f in frames)
+        with quiet_native_stderr():
+            return any(self._pose.process(np.ascontiguousarray(f)).pose_landmarks is not None for f in frames)
 
 
 class SkinMotionStandIn:

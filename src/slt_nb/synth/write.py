@@ -29,6 +29,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .. import __version__
+from ..data.frames import DECORD_BAD_WIDTHS  # decord 0.6.0 decodes these as 4 channels (measured there)
 from ..errors import SLTInputError
 from ..io import write_json, write_text
 from . import formats
@@ -45,7 +46,6 @@ DEFAULT_LANG = {"phoenix": "de", "how2sign": "en"}
 DEFAULT_SIZE = {"phoenix": (80, 96), "how2sign": (96, 96)}  # (width, height): PHOENIX is portrait 210x260
 DEFAULT_FPS = {"phoenix": 25, "how2sign": 24}
 STAMP, PARTIAL = ".synth.json", ".synth.partial"
-DECORD_BAD_WIDTHS = frozenset({16, 24, 48, 72})  # decord 0.6.0 decodes these as 4 channels (tested 16..328)
 _SENTENCES, _CLIPS, _SIGNERS, _NAMES = range(4)
 _MAX_REDRAWS = 1000
 

@@ -219,16 +219,13 @@ def data_fingerprint(samples) -> str:
 
 
 def check_sources(samples) -> None:
-    """Every clip's source exists (and a frame folder holds images) before any training starts."""
-    from ..data.frames import IMAGE_SUFFIXES
+    """Every clip's source exists (and a frame folder holds images whose names give their order) before any training starts."""
+    from ..data.frames import list_frame_files
 
     for s in samples:
         p = Path(s.source)
         if s.source_kind == "frames":
-            if not p.is_dir():
-                raise SLTInputError("frame folder not found", file=p, sample=s.id, hint="check the dataset root; re-run 01_data_prep")
-            if not any(q.suffix.lower() in IMAGE_SUFFIXES for q in p.iterdir()):
-                raise SLTInputError("frame folder holds no images (zero-frame clip)", file=p, sample=s.id, hint="fix or remove the clip, then re-run 01_data_prep")
+            list_frame_files(p, sample=s.id)  # the listing every reader uses: missing folder, no images, unorderable names
         elif not p.is_file():
             raise SLTInputError("video file not found", file=p, sample=s.id, hint="check the dataset root; re-run 01_data_prep")
         elif p.stat().st_size == 0:
