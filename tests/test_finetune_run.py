@@ -122,7 +122,108 @@ def test_interrupted_run_resumes_to_the_uninterrupted_adapter(project):
     b = load_file(resumed.run_dir / ADAPTER_DIR / "adapter_model.safetensors")
     assert a.keys() == b.keys()
     for k in a:
-        assert torch.allclose(a[k], b[k], atol=1e-5), k
+        assert torch.equal(a[k], b[k]), k  # deterministic: the resumed run's weights are the uninterrupted run's
+
+
+@pytest.fixture(scope="module")
+def finished4(project):
+    """A finished smolvlm run of 4 steps (6 clips, batch 2: 3 steps an epoch, so step 4 is not an epoch's
+    end), checkpoints at steps 2 and 4: the uninterrupted run the kill tests compare with."""
+    return train_run(cfg_for(project, "smolvlm", "kill-straight"))
+
+
+def _killed_copy(project, run, sub: str, damage=()) -> Path:
+    """``run`` as a kill after its last checkpoint leaves it (no final adapter, run.json "running"), under
+    runs dir ``sub``; ``damage``: (file of checkpoint-4, share of it kept; None: not written), as a kill during its write."""
+    dst = project[0] / sub / run.run_dir.name
+    shutil.copytree(run.run_dir, dst)
+    shutil.rmtree(dst / ADAPTER_DIR)
+    info = json.loads((dst / RUN_INFO).read_text())
+    (dst / RUN_INFO).write_text(json.dumps({**info, "status": "running"}), encoding="utf-8")
+    for name, keep in damage:
+        f = dst / CHECKPOINTS_DIR / "checkpoint-4" / name
+        f.unlink() if keep is None else f.write_bytes(f.read_bytes()[: int(f.stat().st_size * keep)])
+    return dst
+
+
+def test_resume_from_the_final_checkpoint_trains_no_step_more(project, finished4):
+    """Killed after writing its last checkpoint: the run is finished, nothing is trained (was: step 5 of 4)."""
+    run = _killed_copy(project, finished4, "kill-final")
+    ckpt4 = run / CHECKPOINTS_DIR / "checkpoint-4" / "adapter_model.safetensors"
+    stamp = ckpt4.stat().st_mtime_ns
+    resumed = train_run(cfg_for(project, "smolvlm", "kill-final"))
+    assert resumed.status == "finished" and resumed.run_dir == run
+    info = json.loads((run / RUN_INFO).read_text())
+    assert info["status"] == "finished" and info["global_step"] == info["max_steps"] == 4
+    assert max(h["step"] for h in resumed.log_history) == 4 and ckpt4.stat().st_mtime_ns == stamp
+    assert not (run / CHECKPOINTS_DIR / "checkpoint-5").exists()
+    assert (run / ADAPTER_DIR / "adapter_model.safetensors").read_bytes() == \
+        (finished4.run_dir / ADAPTER_DIR / "adapter_model.safetensors").read_bytes()
+
+
+def test_kill_during_a_checkpoint_write_resumes_from_the_last_complete_one(project, finished4):
+    """Killed while writing optimizer.pt of checkpoint-4 (scheduler, RNG and trainer state not written yet):
+    the run resumes from checkpoint-2 (was: "incomplete checkpoint", no resume) and, trained again from
+    step 2 (a kill between checkpoints), ends with the uninterrupted run's adapter, byte for byte."""
+    run = _killed_copy(project, finished4, "kill-write",
+                       damage=[("optimizer.pt", 0.5), ("scheduler.pt", None), ("rng_state.pth", None), ("trainer_state.json", None)])
+    resumed = train_run(cfg_for(project, "smolvlm", "kill-write"))
+    assert resumed.status == "finished" and resumed.run_dir == run
+    assert json.loads((run / RUN_INFO).read_text())["global_step"] == 4
+    assert (run / CHECKPOINTS_DIR / "checkpoint-4" / "trainer_state.json").is_file()  # written again, whole
+    losses = {h["step"]: h["loss"] for h in resumed.log_history if "loss" in h}
+    assert losses == {h["step"]: h["loss"] for h in finished4.log_history if "loss" in h}
+    assert (run / ADAPTER_DIR / "adapter_model.safetensors").read_bytes() == \
+        (finished4.run_dir / ADAPTER_DIR / "adapter_model.safetensors").read_bytes()
+
+
+def test_full_weights_run_killed_after_its_last_checkpoint_is_finished(project):
+    """The same for a strategy that trains the model's own weights (checkpoints hold model.safetensors)."""
+    straight = train_run(cfg_for(project, "smolvlm", "kill-full-a", strategy="lm_only"))
+    run = _killed_copy(project, straight, "kill-full-b")
+    resumed = train_run(cfg_for(project, "smolvlm", "kill-full-b", strategy="lm_only"))
+    assert resumed.status == "finished" and json.loads((run / RUN_INFO).read_text())["global_step"] == 4
+    assert (run / ADAPTER_DIR / "model.safetensors").read_bytes() == (straight.run_dir / ADAPTER_DIR / "model.safetensors").read_bytes()
+
+
+# where Trainer._save_checkpoint (transformers 4.57) can be killed: it writes the weights, optimizer.pt,
+# scheduler.pt, rng_state.pth and trainer_state.json last, in that order
+KILL_POINTS = [
+    ("during-weights", [("adapter_model.safetensors", 0.5), ("optimizer.pt", None), ("scheduler.pt", None), ("rng_state.pth", None), ("trainer_state.json", None)], "adapter_model.safetensors"),
+    ("empty-weights", [("adapter_model.safetensors", 0.0), ("optimizer.pt", None), ("scheduler.pt", None), ("rng_state.pth", None), ("trainer_state.json", None)], "empty"),
+    ("during-optimizer", [("optimizer.pt", 0.9), ("scheduler.pt", None), ("rng_state.pth", None), ("trainer_state.json", None)], "optimizer.pt"),
+    ("during-scheduler", [("scheduler.pt", 0.5), ("rng_state.pth", None), ("trainer_state.json", None)], "scheduler.pt"),
+    ("during-rng", [("rng_state.pth", 0.5), ("trainer_state.json", None)], "rng_state.pth"),
+    ("before-trainer-state", [("trainer_state.json", None)], "no trainer_state.json"),
+    ("during-trainer-state", [("trainer_state.json", 0.5)], "not valid JSON"),
+    ("empty-trainer-state", [("trainer_state.json", 0.0)], "is empty"),
+]
+
+
+@pytest.mark.parametrize("point,damage,why", KILL_POINTS, ids=[k[0] for k in KILL_POINTS])
+def test_resume_point_is_the_newest_complete_checkpoint(project, finished4, point, damage, why):
+    from slt_nb.train.checkpoints import checkpoint_problem, resume_point
+
+    run = _killed_copy(project, finished4, f"kill-{point}", damage=damage)
+    ckpts = run / CHECKPOINTS_DIR
+    assert checkpoint_problem(ckpts / "checkpoint-2", peft=True) is None
+    assert why in checkpoint_problem(ckpts / "checkpoint-4", peft=True)
+    said = []
+    assert resume_point(ckpts, peft=True, log=said.append) == ckpts / "checkpoint-2"
+    assert not (ckpts / "checkpoint-4").exists() and len(said) == 1 and "checkpoint-4" in said[0] and "resuming from checkpoint-2" in said[0]
+
+
+def test_no_complete_checkpoint_starts_from_step_0_and_a_complete_one_is_kept(project, finished4):
+    from slt_nb.train.checkpoints import resume_point
+
+    run = _killed_copy(project, finished4, "kill-none")
+    ckpts = run / CHECKPOINTS_DIR
+    assert resume_point(ckpts, peft=True, log=None) == ckpts / "checkpoint-4"  # undamaged: the newest
+    (ckpts / "checkpoint-2" / "scheduler.pt").unlink()
+    (ckpts / "checkpoint-4" / "trainer_state.json").write_text("{}")
+    said = []
+    assert resume_point(ckpts, peft=True, log=said.append) is None
+    assert not list(ckpts.glob("checkpoint-*")) and "starting from step 0" in said[0]
 
 
 def test_finished_run_is_skipped_unless_forced(project):

@@ -40,6 +40,7 @@ from pathlib import Path
 
 from ..errors import SLTInputError
 from ..models.registry import ModelFamily, get_family
+from .run_files import check_weights, first_non_finite, read_adapter_config, read_run_json, weight_files
 
 RUN_INFO = "run.json"
 ADAPTER_CONFIG = "adapter_config.json"
@@ -60,6 +61,11 @@ def read_run_info(checkpoint_dir: str | Path) -> tuple[Path, dict, Path]:
     of :data:`ADAPTER_SUBDIRS` or the folder ``run.json``'s ``"adapter"`` names) or an adapter
     folder inside a run dir (e.g. an intermediate ``checkpoint-N``; ``run.json`` is then read
     from the parent).
+
+    Every file is checked before anything loads (:mod:`slt_nb.train.run_files`): ``run.json``
+    (JSON, the keys' types: a non-integer ``t_max`` is named by key), ``adapter_config.json``
+    (JSON, PEFT's keys), the weights (not empty, not truncated). Each problem is one
+    :class:`SLTInputError` naming the file.
     """
     ckpt = Path(checkpoint_dir)
     if not ckpt.exists():
@@ -69,20 +75,13 @@ def read_run_info(checkpoint_dir: str | Path) -> tuple[Path, dict, Path]:
     run_dir = ckpt if (ckpt / RUN_INFO).is_file() else ckpt.parent if (ckpt.parent / RUN_INFO).is_file() else None
     if run_dir is None:
         raise SLTInputError(f"no {RUN_INFO} in the checkpoint folder (or its parent)", file=ckpt, hint=TRAIN_FIRST)
-    info_path = run_dir / RUN_INFO
-    try:
-        info = json.loads(info_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SLTInputError(f"unreadable {RUN_INFO} ({exc})", file=info_path, hint=TRAIN_FIRST) from None
-    if not isinstance(info, dict):
-        raise SLTInputError("expected a JSON object", file=info_path)
-    missing = [k for k in ("family", "base_model") if not info.get(k)]
-    if missing:
-        raise SLTInputError(f"{RUN_INFO} lacks {missing}", file=info_path, hint="the training runner records the family and base model there")
+    info = read_run_json(run_dir / RUN_INFO, required=("family", "base_model"))  # every key the readers use, checked (run_files)
     if info.get("weights") == "full_model":  # a strategy that trains the model's own weights (Table 8): a whole checkpoint
         folder = ckpt if ckpt != run_dir else run_dir / str(info.get("adapter") or "adapter")
         if not (folder / "model.safetensors").is_file() and not (folder / "model.safetensors.index.json").is_file():
             raise SLTInputError("missing model weights (model.safetensors) of a full fine-tuning run", file=folder, hint=TRAIN_FIRST)
+        for f in weight_files(folder, "model.safetensors"):
+            check_weights(f)  # zero-byte / truncated: named here, not as a safetensors traceback
         return run_dir, info, folder
     return run_dir, info, _find_adapter(ckpt, run_dir, info)
 
@@ -110,6 +109,8 @@ def _find_adapter(ckpt: Path, run_dir: Path, info: dict) -> Path:
         legacy = (adapter / "adapter_model.bin").is_file()
         raise SLTInputError(f"missing adapter weights {ADAPTER_WEIGHTS}" + (" (found a pickled adapter_model.bin: weights must be safetensors)" if legacy else ""),
                             file=adapter, hint=TRAIN_FIRST)
+    read_adapter_config(adapter)  # not JSON / lacks PEFT's keys: named here, not as "does not fit the base model"
+    check_weights(adapter / ADAPTER_WEIGHTS)  # zero-byte or truncated: the file named (NaN/inf: _load_adapter)
     return adapter
 
 
@@ -163,7 +164,7 @@ def check_processor_fits(model, processor, family: str | ModelFamily, *, where=N
 
 def _load_adapter(base_model, adapter_dir: Path):
     """``PeftModel.from_pretrained`` with its silent failures (size mismatch text, missing and
-    unexpected keys) turned into :class:`SLTInputError`."""
+    unexpected keys, NaN/inf weights, which decode to an empty line) turned into :class:`SLTInputError`."""
     import warnings
 
     from peft import PeftModel
@@ -188,12 +189,17 @@ def _load_adapter(base_model, adapter_dir: Path):
         raise SLTInputError(f"adapter does not fit the base model ({str(exc).splitlines()[0][:300]})", file=adapter_dir, hint=hint) from None
     with safe_open(str(adapter_dir / ADAPTER_WEIGHTS), "pt") as fh:
         saved = set(fh.keys())
-    expected = set(get_peft_model_state_dict(model))
+    loaded = get_peft_model_state_dict(model)
+    expected = set(loaded)
     missing, unexpected = sorted(expected - saved), sorted(saved - expected)
     if missing or unexpected:
         parts = ([f"{len(missing)} adapter weights the model needs are not in the file (e.g. {missing[0]})"] if missing else []) + \
                 ([f"{len(unexpected)} weights in the file match no module of the model (e.g. {unexpected[0]})"] if unexpected else [])
         raise SLTInputError("adapter does not fit the base model: " + "; ".join(parts), file=adapter_dir, hint=hint)
+    bad = first_non_finite(sorted(loaded.items()))  # NaN/inf weights decode to empty or garbage text, with exit 0
+    if bad is not None:
+        raise SLTInputError(f"adapter tensor {bad[0]} holds {bad[1]} NaN/inf of {bad[2]} values", file=adapter_dir / ADAPTER_WEIGHTS,
+                            hint="the training diverged or the file is damaged: re-train the run, or re-download / copy it again")
     return model
 
 
@@ -212,7 +218,8 @@ def load_for_inference(checkpoint_dir: str | Path, *, device: str | None = None,
     adapter through ``PeftModel.from_pretrained`` (safetensors only), and with ``merge`` (default)
     the LoRA weights and the trained connector are merged into a plain transformers model. A run
     whose strategy trains the model's own weights (``run.json`` ``"weights": "full_model"``) saved a
-    whole checkpoint instead, loaded the same way as a base model.
+    whole checkpoint instead, loaded the same way as a base model. Trained weights holding NaN or
+    inf (the adapter's tensors, or all of a whole checkpoint's) are refused, naming file and tensor.
     The processor is the one saved beside the adapter (else beside ``run.json``, else the base
     model's). ``device``: default CUDA if available; ``dtype``: default bfloat16 on CUDA
     (Sec 4.3), float32 on CPU. Eval mode.
@@ -239,7 +246,12 @@ def load_for_inference(checkpoint_dir: str | Path, *, device: str | None = None,
             raise SLTInputError(f"cannot load the {fam.name} processor ({str(exc).splitlines()[0][:200]})", file=proc_dir,
                                 hint="save the base model's processor beside the adapter") from None
     check_processor_fits(model, processor, fam, where=proc_dir or base)
-    if not full:
+    if full:  # the trained weights are the model's own: none may be NaN/inf (an adapter's file was checked by read_run_info)
+        bad = first_non_finite(model.named_parameters())
+        if bad is not None:
+            raise SLTInputError(f"weight {bad[0]} holds {bad[1]} NaN/inf of {bad[2]} values", file=adapter_dir,
+                                hint="the training diverged or the weights are damaged: re-train the run")
+    else:
         model = _load_adapter(model, adapter_dir)
         if merge:
             model = model.merge_and_unload()

@@ -12,7 +12,9 @@ schedule, batch 1 x accumulation 4, 10 epochs, T_max 64). :func:`train_run` then
 * trains with TRL's ``SFTTrainer`` + PEFT exactly as :mod:`slt_nb.train.sft` sets it up (vision
   frozen, connector in ``modules_to_save``, LoRA on the LM projections; answer-only labels),
   logging to TensorBoard (``tb/``) and checkpointing every ``save_steps`` optimizer steps into
-  ``checkpoints/``; an interrupted run **resumes** from its last checkpoint on the next call;
+  ``checkpoints/``; an interrupted run **resumes** from its last complete checkpoint on the next call
+  (one cut short by a kill is removed; a run whose last step is checkpointed trains no step more:
+  :mod:`slt_nb.train.checkpoints`);
 * writes the final adapter (safetensors; the processor beside it) to a temporary folder in the
   runs folder and renames it to ``adapter/``, then ``trainer_state.json`` and ``run.json``
   (status ``finished``), which :func:`slt_nb.train.generate.load_for_inference` reads.
@@ -45,9 +47,9 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import SLTInputError
-from ..io import file_lock, write_json
+from ..io import file_lock, write_json, write_text
 from ..models.registry import ModelFamily, get_family
-from .checkpoints import check_checkpoint, last_checkpoint, stop_after_callback
+from .checkpoints import finished_at, restore, resume_checkpoint, stop_after_callback
 from .collate import CachedVideoCollator, VideoCollator
 from .device import (
     OOM_HINT,
@@ -61,6 +63,7 @@ from .device import (
     precision_of,
     reset_accelerate_state,
 )
+from .run_files import read_run_json, read_trainer_state
 from .sft import fused_loss
 from .strategy import DEFAULT_STRATEGY, check_trainable, get_strategy, set_trainable
 
@@ -270,11 +273,10 @@ def key_hash(key: dict) -> str:
 
 
 def read_run(run_dir: str | Path) -> dict:
+    """``run.json`` of a run folder ({} if there is none), checked (:func:`slt_nb.train.run_files.read_run_json`):
+    a damaged one is an :class:`SLTInputError` naming it, not a run silently taken for unfinished."""
     p = Path(run_dir) / RUN_INFO
-    try:
-        return json.loads(p.read_text(encoding="utf-8")) if p.is_file() else {}
-    except (OSError, json.JSONDecodeError):
-        return {}
+    return read_run_json(p) if p.is_file() else {}
 
 
 def is_finished(run_dir: str | Path, h: str) -> bool:
@@ -488,7 +490,7 @@ def train_run(cfg: RunConfig, *, force: bool = False, stop_after_steps: int | No
     if planned is None:
         return pending
     cfg, record, samples, base, h, run_dir = planned
-    if is_finished(run_dir, h) and not (force and train):
+    if not (force and train) and is_finished(run_dir, h):
         return RunResult(cfg, run_dir, "skipped", h, base, name, log_history=_log_history(run_dir), trainable=read_run(run_dir).get("trainable", {}),
                          seconds=time.perf_counter() - t0)
     if not train:
@@ -505,7 +507,7 @@ def _train(cfg: RunConfig, record: dict, samples: list, base: str, h: str, run_d
     # One process trains a given run at a time (another notebook or batch job may share runs/); a
     # distributed run is one job whose ranks train together, so only single-process runs lock.
     with file_lock(run_dir.parent / ".locks" / f"{run_dir.name}.lock") if state.num_processes == 1 else nullcontext():
-        if is_finished(run_dir, h) and not force:  # finished by another process while this one waited
+        if not force and is_finished(run_dir, h):  # finished by another process while this one waited
             return RunResult(cfg, run_dir, "skipped", h, base, name, log_history=_log_history(run_dir),
                              trainable=read_run(run_dir).get("trainable", {}), seconds=time.perf_counter() - t0)
         return _fit(trainer, processor, report, cfg, record, samples, base, h, run_dir, state, name, t0, force=force, keep_model=keep_model)
@@ -519,11 +521,12 @@ def _fit(trainer, processor, report, cfg: RunConfig, record: dict, samples: list
         run_dir.mkdir(parents=True, exist_ok=True)
         _write_run_info(run_dir, cfg, record, base, h, "running")
     state.wait_for_everyone()
-    resume = last_checkpoint(run_dir / CHECKPOINTS_DIR)
-    if resume is not None:
-        check_checkpoint(resume, trainer)
+    resume = resume_checkpoint(trainer, run_dir / CHECKPOINTS_DIR, state)  # the newest complete one, checked; None: from step 0
     try:
-        trainer.train(resume_from_checkpoint=str(resume) if resume else None)
+        if resume is not None and finished_at(resume):  # its last step is saved: load it, train no step more
+            restore(trainer, resume)
+        else:
+            trainer.train(resume_from_checkpoint=str(resume) if resume else None)
     except Exception as exc:
         if not is_oom(exc):
             raise
@@ -534,7 +537,7 @@ def _fit(trainer, processor, report, cfg: RunConfig, record: dict, samples: list
     if done:
         _save_adapter(trainer, processor, run_dir, state)
     if state.is_main_process:
-        st.save_to_json(str(run_dir / "trainer_state.json"))
+        write_text(run_dir / "trainer_state.json", json.dumps(asdict(st), indent=2, sort_keys=True) + "\n")  # as save_to_json, atomically
         _write_run_info(run_dir, cfg, record, base, h, "finished" if done else "interrupted", trainable=report,
                         global_step=st.global_step, max_steps=st.max_steps, train_seconds=round(time.perf_counter() - t0, 1),
                         train_clips=len(samples), world_size=state.num_processes)
@@ -546,10 +549,7 @@ def _fit(trainer, processor, report, cfg: RunConfig, record: dict, samples: list
 
 def _log_history(run_dir: Path) -> list:
     p = Path(run_dir) / "trainer_state.json"
-    try:
-        return json.loads(p.read_text(encoding="utf-8")).get("log_history", []) if p.is_file() else []
-    except (OSError, json.JSONDecodeError):
-        return []
+    return read_trainer_state(p).get("log_history", []) if p.is_file() else []
 
 
 # ---- several runs (the notebook) ----------------------------------------------------------------
