@@ -61,11 +61,11 @@ def _qwen_video_kwargs(metas: list[dict]) -> dict:
     return {"fps": [len(m["frames_indices"]) / m["duration"] for m in metas]}
 
 
-def _qwen_fix_classes(model_cls) -> None:
+def _qwen_fix_classes(model_cls) -> str:
     """Right temporal positions for videos sampled above 2 fps (transformers 4.57.6 truncates them: field-facts §7)."""
     from .mrope import ensure_video_positions
 
-    ensure_video_positions(model_cls)
+    return "mrope-video-seconds:" + ensure_video_positions(model_cls)  # "...:corrected" on 4.57.6, "...:library" once fixed
 
 
 @dataclass(frozen=True)
@@ -87,8 +87,9 @@ class ModelFamily:
     temporal_patch: int  # frames per visual token group in time
     context_length: int  # Table 1
     video_kwargs: Callable[[list[dict]], dict] = field(repr=False, compare=False, default=_smolvlm_video_kwargs)
-    # corrections of library faults, applied to the model class before any use (resolve_classes)
-    fix_classes: Callable[[type], None] | None = field(repr=False, compare=False, default=None)
+    # corrections of library faults, applied to the model class before any use (resolve_classes); returns
+    # what it did, which the training runner hashes into a run's key (runs made before the fix are not reused)
+    fix_classes: Callable[[type], str] | None = field(repr=False, compare=False, default=None)
 
     @property
     def default_hub_id(self) -> str:
