@@ -61,6 +61,13 @@ def _qwen_video_kwargs(metas: list[dict]) -> dict:
     return {"fps": [len(m["frames_indices"]) / m["duration"] for m in metas]}
 
 
+def _qwen_fix_classes(model_cls) -> str:
+    """Right temporal positions for videos sampled above 2 fps (transformers 4.57.6 truncates them: field-facts §7)."""
+    from .mrope import ensure_video_positions
+
+    return "mrope-video-seconds:" + ensure_video_positions(model_cls)  # "...:corrected" on 4.57.6, "...:library" once fixed
+
+
 @dataclass(frozen=True)
 class ModelFamily:
     """Everything family-specific the loaders, collator and trainer need."""
@@ -80,16 +87,23 @@ class ModelFamily:
     temporal_patch: int  # frames per visual token group in time
     context_length: int  # Table 1
     video_kwargs: Callable[[list[dict]], dict] = field(repr=False, compare=False, default=_smolvlm_video_kwargs)
+    # corrections of library faults, applied to the model class before any use (resolve_classes); returns
+    # what it did, which the training runner hashes into a run's key (runs made before the fix are not reused)
+    fix_classes: Callable[[type], str] | None = field(repr=False, compare=False, default=None)
 
     @property
     def default_hub_id(self) -> str:
         return self.hub_ids[0]
 
     def resolve_classes(self):
-        """(model class, processor class) from transformers."""
+        """(model class, processor class) from transformers, with the family's library corrections
+        (:attr:`fix_classes`) applied first: every model of the project is built from these classes."""
         import transformers
 
-        return getattr(transformers, self.model_class), getattr(transformers, self.processor_class)
+        model_cls = getattr(transformers, self.model_class)
+        if self.fix_classes is not None:
+            self.fix_classes(model_cls)
+        return model_cls, getattr(transformers, self.processor_class)
 
 
 FAMILIES: dict[str, ModelFamily] = {
@@ -151,6 +165,7 @@ FAMILIES: dict[str, ModelFamily] = {
         temporal_patch=2,  # field-facts §5: frame counts rounded up to even (processor repeats the last frame)
         context_length=32768,  # Table 1 "32K"
         video_kwargs=_qwen_video_kwargs,
+        fix_classes=_qwen_fix_classes,  # M-RoPE video times (slt_nb.models.mrope)
     ),
 }
 

@@ -187,6 +187,7 @@ class VideoCollator:
     def __init__(self, processor, family: str | ModelFamily, *, train: bool = True, padding_side: str | None = None,
                  max_length: int | None = None, chat_template: str | None = None, t_max: int | None = None):
         self.processor, self.family, self.train = processor, get_family(family), train
+        self.family.resolve_classes()  # applies the family's library corrections (Qwen2.5-VL video times: models.mrope)
         self.t_max = t_max or self.family.train.t_max  # frames kept of a manifest row (Sec 3.3 sampler)
         self.padding_side = padding_side or ("right" if train else "left")
         if self.padding_side not in ("left", "right"):

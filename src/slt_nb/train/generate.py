@@ -13,7 +13,8 @@ transformers 4.57.6, float32):
 
 * left padding: ``generate`` derives ``position_ids`` from the attention mask (cumsum), so
   every sample's text positions start at 0 whatever its padding;
-* Qwen2.5-VL's M-RoPE: ``get_rope_index`` computes the (t, h, w) positions from the unpadded
+* Qwen2.5-VL's M-RoPE: ``get_rope_index`` (with video times kept fractional: :mod:`slt_nb.models.mrope`)
+  computes the (t, h, w) positions from the unpadded
   tokens of each row and ``rope_deltas = max_pos + 1 - padded_len``; decoding steps use
   ``cache_position + rope_deltas``, so a padded row continues exactly where its unpadded
   twin would. ``video_grid_thw`` / ``second_per_grid_ts`` are per sample;

@@ -262,6 +262,9 @@ def run_key(cfg: RunConfig, data_fp: str, base: str) -> dict:
 
     key = {"run_version": RUN_VERSION, "config": cfg.hashed(), "data": data_fp, "base": _base_identity(base),
            "versions": {"transformers": transformers.__version__, "trl": trl.__version__, "peft": peft.__version__}}
+    fam = get_family(cfg.family)
+    if fam.fix_classes is not None:  # Qwen2.5-VL: runs trained with the library's truncated video times are not reused
+        key["library_fixes"] = fam.fix_classes(fam.resolve_classes()[0])
     prec = precision_of(cfg)
     if prec.name != "fp32":  # a bf16 run trains other weights than an fp32 one (and than bf16 runs before trainable weights were fp32)
         key["precision"] = prec.name
