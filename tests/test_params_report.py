@@ -72,3 +72,49 @@ def test_write_table_and_index(tmp_path):
     assert json.loads(paths["meta"].read_text())["params_hash"] == "abc123"
     index = write_index(tmp_path, params_file="params/default.yaml", params_hash="abc123", runtimes={"02": 1.5}).read_text()
     assert "Table 2: test" in index and "7096" in index and "| 02 | 1.5 |" in index
+
+
+def test_index_one_title_figures_beside_their_tables(tmp_path):
+    """results/README.md: each table's caption once, each figure with its caption right after the table it
+    belongs to (dataset-suffixed names too), a figure of no known table under "More figures"."""
+    for name, caption in (("table2_frame_stats", "Table 2: stats"), ("table14_top_predicted_np_phoenix", "Table 14: NPs")):
+        meta = TableMeta(name=name, caption=caption, paper_ref="x", signature="s", params_file=None, params_hash="h1", notebook="02")
+        write_table(pd.DataFrame([{"Dataset": "d", "n": 1}]), meta, tmp_path / "tables")
+    (tmp_path / "figures").mkdir()
+    for stem in ("clip_lengths", "vocab_bias_predicted_vs_train", "mystery"):
+        (tmp_path / "figures" / f"{stem}.png").write_bytes(b"png")
+    index = write_index(tmp_path, params_file=None, params_hash="h1", runtimes={}).read_text()
+    assert index.count("Table 2: stats") == 1 and index.count("Table 14: NPs") == 1
+    t2, t14, more = index.index("### Table 2: stats"), index.index("### Table 14: NPs"), index.index("## More figures")
+    assert t2 < index.index("figures/clip_lengths.png") < t14 < index.index("figures/vocab_bias_predicted_vs_train.png") < more
+    assert index.index("figures/mystery.png") > more and "*Figure `clip_lengths.png`: Frames per clip" in index
+
+
+WIDE = """**t**
+
+| Dataset         | Split   |   BLEU-1 | BLEU-1 95% CI   |   BLEU-4 | BLEU-4 95% CI   |
+|:----------------|:--------|---------:|:----------------|---------:|:----------------|
+| PHOENIX (synth) | dev     |    56.88 | 49.31-64.08     |    30.32 | 22.90-38.18     |
+| PHOENIX (synth) | test    |    54.94 | 46.72-62.14     |    27.91 | 19.75-36.17     |
+
+Signature: `x`"""
+
+
+@pytest.mark.parametrize("width, parts, first_header", [
+    (200, 1, "| Dataset         | Split   |   BLEU-1 |"),  # fits: kept byte for byte
+    (70, 2, "| Dataset         | Split | BLEU-1 | BLEU-1 95% CI | BLEU-4 |"),
+    (50, 4, "| Dataset         | Split | BLEU-1 |"),
+])
+def test_wide_tables_split_into_column_groups_that_repeat_the_row_keys(width, parts, first_header):
+    from slt_nb.report.index import split_wide_tables
+
+    out = split_wide_tables(WIDE, max_width=width)
+    tables = [blk for blk in out.split("\n\n") if blk.startswith("|")]
+    assert len(tables) == parts and out.startswith("**t**") and out.endswith("Signature: `x`")
+    assert tables[0].splitlines()[0].startswith(first_header)
+    for t in tables:  # every part says which row it is, and every value is still there once
+        rows = t.splitlines()
+        assert rows[0].startswith("| Dataset") and "| Split" in rows[0] and all(len(r) <= max(width, len(rows[0])) for r in rows)
+        assert all(r.startswith("| PHOENIX (synth) | dev") or r.startswith("| PHOENIX (synth) | test") for r in rows[2:])
+    cells = " ".join(out.split())
+    assert all(cells.count(v) == 1 for v in ("56.88", "22.90-38.18", "19.75-36.17", "27.91"))

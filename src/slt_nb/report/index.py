@@ -23,6 +23,107 @@ orientation. `make reproduce PARAMS=params/paper.yaml` fills the same tables fro
 """
 
 
+# Figures beside the table they illustrate: (figure-stem pattern, table-name pattern, caption); "{ds}" matches a
+# dataset suffix. A figure that matches none (or whose table this run did not write) goes under "More figures".
+FIGURES = [
+    ("clip_lengths", "table2_frame_stats", "Frames per clip of each dataset's statistics split, with the frame budget T_max (notebook 02)."),
+    ("sampled_frames", "table2_frame_stats", "The longest clip and the frames the sampler of Sec 3.3 keeps (notebook 02)."),
+    ("rank_frequency", "table6_vocabulary", "Rank-frequency of each training vocabulary, log-log, with the Table 6 thresholds (notebook 02)."),
+    ("training_loss", "table3_finetune", "Fine-tuning loss per epoch of each small VLM (notebook 03)."),
+    ("bleu4_ci", "table3_translation", "Test BLEU-4 with 95% bootstrap intervals (notebook 05)."),
+    ("ablations_bleu4", "table9_frame_budget", "Tables 8 and 9 as bars: ours beside the paper's (notebook 04)."),
+    ("vocab_bias_predicted_vs_train", "table14_top_predicted_np_{ds}",
+     "Vocabulary bias: the most predicted noun phrases, predicted vs training-set frequency (notebook 06)."),
+    ("llava_slt_pretrain_losses_{ds}", "llava_slt_pretrain_{ds}", "LLaVA-SLT stages 1-2: loss per step of the main run and its variants (notebook 07)."),
+    ("llava_slt_losses", "llava_slt_comparison", "LLaVA-SLT: loss per step of all three stages, main run and ablation variants (notebook 08)."),
+    ("llava_slt_losses_{ds}", "llava_slt_comparison", "LLaVA-SLT: loss per step of all three stages, main run and ablation variants (notebook 08)."),
+]
+MAX_TABLE_WIDTH = 120  # characters of a Markdown table row: wider ones are split into column groups (about 800 px)
+
+
+def _match(pattern: str, name: str) -> str | None:
+    """The dataset suffix that makes ``pattern`` ("x_{ds}") equal ``name``; "" for an exact match; None otherwise."""
+    if "{ds}" not in pattern:
+        return "" if name == pattern else None
+    head = pattern.split("{ds}")[0]
+    return name[len(head):] if name.startswith(head) and len(name) > len(head) else None
+
+
+def figures_by_table(figures: list[Path], tables: list[str]) -> tuple[dict[str, list[tuple[Path, str]]], list[Path]]:
+    """({table name: [(figure, caption)]}, figures not placed): each figure beside the first table it belongs to."""
+    placed: dict[str, list[tuple[Path, str]]] = {}
+    rest = []
+    for fig in figures:
+        for fpat, tpat, caption in FIGURES:
+            ds = _match(fpat, fig.stem)
+            if ds is None:
+                continue
+            table = tpat.replace("{ds}", ds)
+            if ds == "" and "{ds}" in tpat:  # figure without a dataset suffix, table with one: the first such table
+                table = next((t for t in tables if _match(tpat, t) is not None), None)
+            if table in tables:
+                placed.setdefault(table, []).append((fig, caption))
+                break
+        else:
+            rest.append(fig)
+    return placed, rest
+
+
+def split_wide_tables(md: str, max_width: int = MAX_TABLE_WIDTH) -> str:
+    """Every pipe table in ``md`` whose rows are wider than ``max_width`` characters, split into tables that
+    each repeat the leading text columns (left-aligned ``:---``, while they fit in 2/3 of the width) and take as many of the other
+    columns as fit, so that nothing is cut off at README width. Other lines are kept as they are."""
+    out, block = [], []
+
+    def flush():
+        if block:
+            out.extend(_split_table(block, max_width))
+            block.clear()
+
+    for line in md.splitlines():
+        if line.startswith("|"):
+            block.append(line)
+        else:
+            flush()
+            out.append(line)
+    flush()
+    return "\n".join(out)
+
+
+def _split_table(rows: list[str], max_width: int) -> list[str]:
+    if len(rows) < 2 or max(len(r) for r in rows) <= max_width:
+        return rows
+    cells = [[c.strip() for c in r.strip().strip("|").split("|")] for r in rows]
+    if any(len(c) != len(cells[0]) for c in cells):  # a cell holding "|": leave the table as written
+        return rows
+    widths = [max(3, *(len(c[i]) for j, c in enumerate(cells) if j != 1)) for i in range(len(cells[0]))]
+    align = [(c.startswith(":"), c.endswith(":")) for c in cells[1]]
+    cells[1] = [(":" if lft else "-") + "-" * (w - 2) + (":" if rgt else "-") for (lft, rgt), w in zip(align, widths)]
+    keys = 0  # the leading text columns that say what a row is, repeated in every part while they fit in 2/3 of the width
+    while (keys < len(cells[1]) - 1 and cells[1][keys].startswith(":") and not cells[1][keys].endswith(":")
+           and sum(widths[:keys + 1]) + 3 * (keys + 1) <= max_width * 2 // 3):
+        keys += 1
+    keys = max(keys, 1)
+    groups, cur, width = [], [], sum(widths[:keys]) + 3 * keys + 1
+    for i in range(keys, len(widths)):
+        if cur and width + widths[i] + 3 > max_width:
+            groups.append(cur)
+            cur, width = [], sum(widths[:keys]) + 3 * keys + 1
+        cur.append(i)
+        width += widths[i] + 3
+    groups.append(cur)
+    if len(groups) == 1:
+        return rows  # the key columns alone are too wide (long texts): nothing to gain
+    out = []
+    for g, cols in enumerate(groups):
+        idx = list(range(keys)) + cols
+        if g:
+            out.append("")
+        for c in cells:
+            out.append("| " + " | ".join(c[i].ljust(widths[i]) for i in idx) + " |")
+    return out
+
+
 def _natural(path: Path) -> list:
     """Sort key putting table2 before table10: digit runs compare as numbers."""
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.name)]
@@ -40,20 +141,25 @@ def write_index(results_dir: str | Path, *, params_file: str | None, params_hash
     if stale:
         lines += [f"Not shown: {len(stale)} table(s) in `tables/` written by another run (another params hash): "
                   + ", ".join(f"`{n}`" for n in stale) + ". Re-run their notebooks with this params file to refresh them.", ""]
+    placed, rest = figures_by_table(sorted((results_dir / "figures").glob("*.png")), [meta["name"] for meta, _ in metas])
     if metas:
-        lines += ["## Tables", ""]
+        lines += ["## Tables and figures", ""]
         for meta, meta_path in metas:
             md = meta_path.with_name(f"{meta['name']}.md")
             lines += [f"### {meta['caption']}", ""]
             lines += [f"Files: `tables/{meta['name']}.csv` · `.md` · `.tex` — from notebook `{meta.get('notebook') or '?'}`", ""]
             if md.exists():
-                lines += [md.read_text(encoding="utf-8").strip(), ""]
-
-    figures = sorted((results_dir / "figures").glob("*.png"))
-    if figures:
-        lines += ["## Figures", ""]
-        for fig in figures:
-            lines += [f"### {fig.stem}", "", f"![{fig.stem}](figures/{fig.name})", ""]
+                text = md.read_text(encoding="utf-8").strip()
+                title = f"**{meta['caption']}**"
+                if text.startswith(title):  # the heading above says it: one title per table
+                    text = text[len(title):].lstrip("\n")
+                lines += [split_wide_tables(text), ""]
+            for fig, caption in placed.get(meta["name"], []):
+                lines += [f"![{fig.stem}](figures/{fig.name})", "", f"*Figure `{fig.name}`: {caption}*", ""]
+    if rest:
+        lines += ["## More figures", ""]
+        for fig in rest:
+            lines += [f"![{fig.stem}](figures/{fig.name})", "", f"*Figure `{fig.name}`.*", ""]
 
     notebooks = sorted((results_dir / "notebooks").glob("*.ipynb"))
     if notebooks or runtimes:
