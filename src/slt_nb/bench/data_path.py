@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from tqdm.auto import tqdm
+from ..progress import tqdm
 
 from ..data.frames import decode_frames, sample_indices
 from .tables import BenchTable

@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib.util
 import time
 
-from tqdm.auto import tqdm
+from ..progress import tqdm
 
 from ..errors import SLTInputError
 from .environment import step_clock

@@ -25,7 +25,7 @@ import copy
 import statistics
 from dataclasses import dataclass
 
-from tqdm.auto import tqdm
+from ..progress import tqdm
 
 from ..models.registry import get_family
 from .environment import PeakMemory, mfu, step_clock

@@ -222,7 +222,7 @@ def build_samples(
     corrupt, zero frames ...), control characters in its text or gloss (removed and counted,
     :meth:`RowIssues.cleaned`). The caller calls ``issues.check()`` once everything is collected.
     """
-    from tqdm.auto import tqdm
+    from ..progress import tqdm
 
     samples = []
     candidates = check_duplicates(candidates, issues)

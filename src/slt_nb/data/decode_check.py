@@ -66,7 +66,7 @@ def check_decodable(samples: Sequence[Sample], *, frames: str = "sampled", t_max
     is in the returned :class:`DecodeReport`'s ``failures`` (an :class:`SLTInputError` each).
     Raises :class:`SLTInputError` for a bad ``frames``/``t_max``/``chunk``.
     """
-    from tqdm.auto import tqdm
+    from ..progress import tqdm
 
     if frames not in FRAME_MODES:
         raise SLTInputError(f"unknown frames mode {frames!r}", hint=f"choose from {FRAME_MODES}")

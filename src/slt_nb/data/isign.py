@@ -150,7 +150,7 @@ def _with_person(cands, detector: PersonDetector, n: int, counts: dict, issues: 
 
     An unreadable video is recorded in ``issues`` (an error) and left out.
     """
-    from tqdm.auto import tqdm
+    from ..progress import tqdm
 
     kept = []
     for c in tqdm(cands, desc="isign: looking for a person", unit="clip", disable=not progress or not cands):

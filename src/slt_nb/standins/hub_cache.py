@@ -129,7 +129,7 @@ def _lay_out(files: Path, repo: Path, commit: str) -> None:
 def build_hub_cache(hf_home: str | Path, hub_ids: Iterable[str] | None = None, *, seed: int = 0, force: bool = False,
                     progress: bool = True) -> dict[str, Path]:
     """Stand-ins for ``hub_ids`` (default: every id in :data:`STANDINS`) under ``hf_home``; {hub id: snapshot}."""
-    from tqdm.auto import tqdm
+    from ..progress import tqdm
 
     ids = sorted(set(STANDINS if hub_ids is None else hub_ids))
     for hub_id in ids:

@@ -384,7 +384,7 @@ def generate_predictions(model, processor, family: str | ModelFamily, samples: S
     batching does not change results); a single sample that does not fit is an error.
     ``prompt``: the Table 16 prompt text (a :class:`~slt_nb.train.prompts.Prompt` works too).
     """
-    from tqdm.auto import tqdm
+    from ..progress import tqdm
 
     from ..io import write_jsonl
     from .collate import VideoCollator, rows_from_samples

@@ -198,7 +198,7 @@ def _frames_of(enc: dict) -> int:
 def train_vision(model, processor, family: ModelFamily, clips, n_classes: int, spec: BaseSpec, *, seed: int, progress: bool = True) -> list[float]:
     """Stage 1: vision tower + connector name the isolated sign through a linear probe. Returns the epoch losses."""
     import torch
-    from tqdm.auto import tqdm
+    from ..progress import tqdm
 
     from .collate import VideoCollator, make_example
 
@@ -251,7 +251,7 @@ def train_text(model, processor, family: ModelFamily, texts: list[str], prompt: 
     """Stage 2: language modelling on the training transcripts (every token a label). Returns the
     mean loss per 50 steps."""
     import torch
-    from tqdm.auto import tqdm
+    from ..progress import tqdm
 
     from .collate import IGNORE_INDEX, _pad
 
