@@ -50,6 +50,7 @@ def test_two_jobs_run_every_notebook_and_set_overrides_the_params(tmp_path, monk
     assert [(tmp_path / "out" / f"{n}.txt").read_text() for n in ("01_a", "02_b", "03_c")] == ["7", "7", "7"]
     monkeypatch.setenv("SLT_NB_ROOT", str(tmp_path))
     monkeypatch.chdir(tmp_path)
-    assert cli_main(["reproduce", "--params", "p.yaml", "--only", "02_b", "--set", "value=[1, 2]"]) == 0
-    assert (tmp_path / "out" / "02_b.txt").read_text() == "[1, 2]"
+    assert cli_main(["reproduce", "--params", "p.yaml", "--only", "02_b", "--set", "value=12"]) == 0
+    assert (tmp_path / "out" / "02_b.txt").read_text() == "12"
+    assert cli_main(["reproduce", "--params", "p.yaml", "--only", "02_b", "--set", "value=[1, 2]"]) == 2  # not the default's type (int)
     assert cli_main(["reproduce", "--only", "02_b", "--set", "novalue"]) == 2

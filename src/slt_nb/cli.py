@@ -81,8 +81,7 @@ def cmd_translate(args) -> int:
 
 
 def cmd_reproduce(args) -> int:
-    import yaml
-
+    from .params import parse_yaml
     from .runner import reproduce
 
     sets = {}
@@ -90,7 +89,7 @@ def cmd_reproduce(args) -> int:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise SLTInputError(f"--set expects KEY=VALUE, got {item!r}", hint="e.g. --set 'abl_only=[table8-500M-lm_only]'")
-        sets[key.strip()] = yaml.safe_load(value)
+        sets[key.strip()] = parse_yaml(value, what=f"YAML value in --set {item}")  # one line, duplicate keys refused
     runtimes = reproduce(args.params, args.only, jobs=args.jobs, set_params=sets, share_gpu=args.share_gpu)
     for name, secs in runtimes.items():
         print(f"{name}: {secs:.1f} s")

@@ -6,7 +6,9 @@ a typo never silently falls back to a default.
 
 A params file may start from another: ``extends: paper.yaml`` (a path relative to the file that
 says it) loads that file first, then this file's keys replace its keys whole (a ``datasets`` list is
-replaced, not merged). Chains are allowed, cycles are an error.
+replaced, not merged). Chains are allowed, cycles are an error. A key given twice in one mapping (at any
+depth, in any file of the chain) is an error naming the file and line; so is a file that is not UTF-8.
+What values a parameter may take is checked by :mod:`slt_nb.params_check` before any notebook runs.
 
 The params hash identifies what a run's results depend on; :data:`OPERATIONAL` parameters choose
 only which part runs now, how many at once, or whether a finished run is retrained, so they are
@@ -30,18 +32,25 @@ OPERATIONAL = frozenset({"abl_only", "ft_jobs", "ft_force", "abl_force", "llava_
 
 def load_params(path: str | Path | None) -> dict:
     """The overrides in a YAML params file ({} for None or an empty file), ``extends:`` resolved."""
+    return load_params_sourced(path)[0]
+
+
+def load_params_sourced(path: str | Path | None) -> tuple[dict, dict[str, tuple[Path, int]]]:
+    """(overrides, {name: (file, line)}): :func:`load_params` plus where each value was given (the file of
+    the ``extends:`` chain that set it last, and its 1-based line), for errors that name the culprit."""
     if path is None:
-        return {}
+        return {}, {}
     return _load(Path(path), ())
 
 
-def _load(path: Path, seen: tuple[Path, ...]) -> dict:
-    data = _read(path)
+def _load(path: Path, seen: tuple[Path, ...]) -> tuple[dict, dict]:
+    data, lines = _read(path)
     parent = data.pop(EXTENDS, None)
+    where = {k: (path, lines.get(k)) for k in data}
     if parent is None:
-        return data
+        return data, where
     if not isinstance(parent, str) or not parent.strip():
-        raise SLTInputError(f"{EXTENDS} must name one params file, got {parent!r}", file=path, hint="e.g. extends: paper.yaml")
+        raise SLTInputError(f"{EXTENDS} must name one params file, got {parent!r}", file=path, line=lines.get(EXTENDS), hint="e.g. extends: paper.yaml")
     base = (path.parent / parent).expanduser() if not Path(parent).expanduser().is_absolute() else Path(parent).expanduser()
     chain = (*seen, path.resolve())
     if base.resolve() in chain:
@@ -49,25 +58,72 @@ def _load(path: Path, seen: tuple[Path, ...]) -> dict:
     if not base.is_file():
         raise SLTInputError(f"{EXTENDS}: params file {parent!r} not found (looked at {base})", file=path,
                             hint="the path is relative to the file that says extends")
-    return {**_load(base, chain), **data}
+    inherited, inherited_where = _load(base, chain)
+    return {**inherited, **data}, {**inherited_where, **where}
 
 
-def _read(path: Path) -> dict:
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader that refuses a key given twice in one mapping, at any depth (PyYAML keeps the
+    last silently). Keys merged in with ``<<:`` may be replaced, as YAML merge keys intend."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            first: dict = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    if key in first:
+                        raise DuplicateKeyError(f"duplicate key {key!r} (first given at line {first[key].line + 1})", key_node.start_mark)
+                    first[key] = key_node.start_mark
+                except TypeError:  # an unhashable key: PyYAML's own error follows
+                    pass
+        return super().construct_mapping(node, deep=deep)
+
+
+class DuplicateKeyError(yaml.constructor.ConstructorError):
+    def __init__(self, problem: str, mark) -> None:
+        super().__init__(None, None, problem, mark)
+
+
+def parse_yaml(text: str, *, file=None, what: str = "YAML"):
+    """``text`` as YAML with the strict loader: a duplicate key or a syntax error is an
+    :class:`SLTInputError` naming ``file`` and the line (one line, never PyYAML's multi-line report)."""
+    def line(mark):
+        return mark.line + 1 if mark is not None and file is not None else None
+
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass: safe
+    except DuplicateKeyError as exc:
+        raise SLTInputError(exc.problem + ("" if file is not None else f" in {what}"), file=file, line=line(exc.problem_mark),
+                            hint="a key given twice would silently keep only the last value; keep one") from None
+    except yaml.reader.ReaderError as exc:
+        raise SLTInputError(f"invalid {what}: unacceptable character #x{exc.character:04x} at character {exc.position}", file=file) from None
+    except yaml.YAMLError as exc:
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        raise SLTInputError(f"invalid {what} ({problem})", file=file, line=line(getattr(exc, "problem_mark", None))) from None
+
+
+def _read(path: Path) -> tuple[dict, dict[str, int]]:
+    """(mapping, {top-level key: 1-based line}) of one params file."""
     if not path.is_file():
         raise SLTInputError("params file not found", file=path, hint="pass an existing YAML file, e.g. params/default.yaml")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise SLTInputError(f"invalid YAML ({getattr(exc, 'problem', exc)})", file=path, line=mark.line + 1 if mark else None) from None
+        text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")  # byte offsets as in the file (a BOM is allowed)
+    except UnicodeDecodeError as exc:
+        raise SLTInputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=path, hint="save the params file as UTF-8") from None
+    data = parse_yaml(text, file=path)
     if data is None:
-        return {}
+        return {}, {}
     if not isinstance(data, dict):
         raise SLTInputError("a params file must be a mapping of parameter names to values", file=path)
     bad = [k for k in data if not isinstance(k, str) or not k.isidentifier()]
     if bad:
         raise SLTInputError(f"parameter names must be Python identifiers, got {bad}", file=path)
-    return data
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    lines = {k.value: k.start_mark.line + 1 for k, _ in node.value} if isinstance(node, yaml.MappingNode) else {}
+    return data, lines
 
 
 def check_known(overrides: dict, declared: dict[str, set[str]], *, file=None) -> None:

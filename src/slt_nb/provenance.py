@@ -35,8 +35,10 @@ def declared(root: str | Path) -> dict[str, dict[str, str]]:
     return _declared(str(root), tuple((nb.name, nb.stat().st_mtime_ns) for nb in nbs))
 
 
-def edits(notebook: str, namespace: dict, table: dict[str, dict[str, str]]) -> dict:
-    """The parameters of ``notebook`` whose value in ``namespace`` differs from the cell's default."""
+def edits(notebook: str, namespace: dict, table: dict[str, dict[str, str]], cell: dict | None = None) -> dict:
+    """The parameters of ``notebook`` whose value in ``namespace`` differs from the cell's default.
+    ``cell``: the cell's defaults read in full (:func:`slt_nb.params_check.cell_defaults`), for the
+    defaults that span several lines (``table`` holds only their first line)."""
     from .runner import RESERVED, literal_default
 
     if notebook not in table:
@@ -47,7 +49,7 @@ def edits(notebook: str, namespace: dict, table: dict[str, dict[str, str]]) -> d
     for name, expr in table[notebook].items():
         if name in RESERVED or name not in namespace:
             continue
-        default = literal_default(expr)
+        default = (cell or {}).get(name, literal_default(expr))
         if namespace[name] != default and not (isinstance(default, str) and default == expr):  # a non-literal default is not compared
             out[name] = namespace[name]
     return out
@@ -58,17 +60,23 @@ def this_run(notebook: str, params_file: str | None, params_hash: str | None, na
 
     ``params_file`` / ``params_hash``: the values of the notebook's own parameters (set by the runner,
     None when run interactively); ``namespace``: the notebook's ``globals()``. Under the runner they are
-    returned unchanged."""
+    returned unchanged (the runner checked the parameters); else the parameters are checked as the runner
+    would (:func:`slt_nb.params_check.check_params`): a bad edit is an error naming it."""
     if params_hash is not None:
         return params_file, params_hash
     from .params import load_params
+    from .params_check import cell_defaults, check_params
     from .paths import project_root
-    from .runner import run_hash
+    from .runner import list_notebooks, run_hash
 
     root = project_root()
     table = declared(root)
     default_file = root / DEFAULT_PARAMS
-    changed = edits(notebook, namespace, table)
-    overrides = {**load_params(default_file if default_file.is_file() else None), **changed}
+    notebooks = list_notebooks(root / "notebooks")
+    cell = next((cell_defaults(nb) for nb in notebooks if nb.stem == notebook), None)
+    changed = edits(notebook, namespace, table, cell)
+    params_file = default_file if default_file.is_file() else None
+    overrides = {**load_params(params_file), **changed}
+    check_params(table, overrides, notebooks=notebooks, params_file=params_file, edited=(notebook, set(changed)))  # as slt-nb reproduce does
     label = DEFAULT_PARAMS + (f" + edited in {notebook}: {', '.join(sorted(changed))}" if changed else "")
     return label, run_hash(table, overrides)

@@ -34,7 +34,8 @@ from pathlib import Path
 from . import __version__
 from .errors import SLTInputError
 from .io import write_json, write_text
-from .params import OPERATIONAL, check_known, hashed, load_params, params_for, params_hash
+from .params import OPERATIONAL, hashed, load_params, params_for, params_hash
+from .params_check import check_params
 from .paths import project_root, resolve
 
 NOTEBOOK_RE = re.compile(r"^\d\d_[a-z0-9_]+\.py$")
@@ -239,7 +240,7 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
     with tempfile.TemporaryDirectory(prefix="slt-nb-") as tmp:
         inputs = {nb.stem: to_ipynb(nb, Path(tmp) / f"{nb.stem}.ipynb") for nb in notebooks}
         declared = {stem: declared_parameters(path) for stem, path in inputs.items()}
-        check_known(overrides, {k: set(v) - RESERVED for k, v in declared.items()}, file=params_path)
+        check_params(declared, overrides, notebooks=notebooks, params_file=params_path, set_params=set_params)  # before anything is written
         phash = run_hash(declared, overrides)
         rel_params = str(params_path.relative_to(root)) if params_path and params_path.is_relative_to(root) else (str(params_path) if params_path else None)
         owned = {name: resolve(value, root) for name in OWNED_DIRS if (value := effective(name, declared, overrides)) is not None}

@@ -581,6 +581,35 @@ def plan_runs(families, models: dict, datasets, **recipe) -> list[RunConfig]:
     return out
 
 
+def read_run_config(path: str | Path) -> RunConfig:
+    """The :class:`RunConfig` in a JSON file (``python -m slt_nb.train.run CONFIG.json``): an object of
+    RunConfig fields, UTF-8. An unreadable, non-UTF-8 or non-JSON file, another JSON value, a missing or
+    unknown field is one :class:`SLTInputError` naming the file (and the line / byte where it can)."""
+    import dataclasses
+
+    path = Path(path)
+    example = 'e.g. {"family": "smolvlm", "model": "tiny", "dataset": "phoenix"}'
+    try:
+        text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")  # byte offsets as in the file (a BOM is allowed)
+    except OSError as exc:
+        raise SLTInputError(f"cannot read the run config ({exc.strerror})", file=path) from None
+    except UnicodeDecodeError as exc:
+        raise SLTInputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=path, hint="save the run config as UTF-8 JSON") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SLTInputError(f"not JSON ({exc.msg}, column {exc.colno})", file=path, line=exc.lineno, hint=f"a JSON object of RunConfig fields, {example}") from None
+    if not isinstance(data, dict):
+        raise SLTInputError(f"the run config must be a JSON object of RunConfig fields, got {type(data).__name__}", file=path, hint=example)
+    missing = [f.name for f in fields(RunConfig) if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING and f.name not in data]
+    if missing:
+        raise SLTInputError(f"missing run config field(s) {missing}", file=path, hint=example)
+    try:
+        return RunConfig.from_dict(data)
+    except SLTInputError as exc:
+        raise SLTInputError(exc.problem, file=path, hint=exc.hint) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m slt_nb.train.run CONFIG.json [--force]``: one run from a JSON RunConfig (for
     ``accelerate launch`` / ``torchrun``)."""
@@ -592,7 +621,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stop-after-steps", type=int, default=None, help="stop early with a checkpoint (simulated interruption)")
     a = ap.parse_args(argv)
     try:
-        cfg = RunConfig.from_dict(json.loads(Path(a.config).read_text(encoding="utf-8")))
+        cfg = read_run_config(a.config)
         res = train_run(cfg, force=a.force, stop_after_steps=a.stop_after_steps)
     except SLTInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
