@@ -10,7 +10,7 @@ LAB_ARGS ?=  # jupyter lab options, e.g. LAB_ARGS="--no-browser --port 8888 --ip
 ARGS ?=  # more slt-nb reproduce options, e.g. ARGS=--share-gpu (notebooks that train share one GPU) or ARGS="--only 05_metrics"
 PY := $(VENV)/bin/python
 
-.PHONY: env reproduce test lab clean-data bench
+.PHONY: env reproduce test lab lab-check clean-data bench
 
 env:
 	@VENV=$(VENV) bash tools/ensure-env.sh
@@ -29,6 +29,9 @@ gpu-check:  ## GPU readiness, no network needed (.venv's python, else python3): 
 
 lab: env  ## JupyterLab on the notebooks (a double-click opens notebooks/*.py as notebooks: configs/jupyterlab/overrides.json)
 	$(VENV)/bin/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root,) $(LAB_ARGS)
+
+lab-check: env  ## JupyterLab in headless Chromium: double-click notebooks/02, Run All, save; PASS/FAIL lines + screenshots in results/lab-check/ (needs: apt-get install chromium chromium-driver, and make reproduce's data)
+	$(PY) tools/lab_check.py $(LAB_CHECK_ARGS)
 
 clean-data:  ## remove generated data and runs (results/ stays)
 	rm -rf data runs
