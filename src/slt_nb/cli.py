@@ -128,7 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--max", required=True, type=_positive_int, help="frame budget (T_max)")
     s.set_defaults(func=cmd_sample_frames)
 
-    s = sub.add_parser("score", help="score a predictions JSONL: BLEU-1..4, ROUGE-L, TSR, PGER (+ signatures) as one JSON object")
+    s = sub.add_parser(
+        "score",
+        help="score a predictions JSONL: BLEU-1..4, ROUGE-L, TSR, PGER (+ signatures) as one JSON object",
+        description="Ranges: BLEU-1..4 in [0, 100]; ROUGE-L, TSR, PGER in [0, 1] (float round-off past a bound is clamped). "
+        "Limit: a prediction or reference longer than 5,000 characters is refused (slt_nb.metrics.limits); TSR's memory "
+        "is bounded (32 MB similarity blocks); the POS tagger sees 1,000 tokens at a time and words of at most 64 characters "
+        "(longer ones shortened, counted in counts).",
+    )
     s.add_argument("--predictions", required=True, help="JSONL with at least id, reference, prediction per line")
     s.add_argument("--tagger", default="hanta", help="POS tagger for PGER: hanta (default, offline) | flair | flair:/path.pt | spacy-en | none")
     s.add_argument("--embedder", default=None, help="sentence-transformers model name or path for TSR (default: packaged all-MiniLM-L6-v2) | none")

@@ -27,6 +27,7 @@ import numpy as np
 from sacrebleu.metrics import BLEU
 
 from ..report.signature import signature
+from .ranges import Bounded, ranged, ranged_field
 from .text import check_lang
 
 ORDERS = (1, 2, 3, 4)
@@ -43,8 +44,8 @@ def _bleu(lang: str, order: int = 4, *, effective_order: bool = False) -> BLEU:
 
 
 @dataclass
-class BleuResult:
-    scores: dict[int, float]  # order -> cumulative BLEU-n (0..100)
+class BleuResult(Bounded):
+    scores: dict[int, float] = ranged_field("bleu")  # order -> cumulative BLEU-n, in [0, 100] (round-off clamped)
     sacrebleu_signature: str  # verbatim from sacrebleu
     signatures: dict[int, str] = field(default_factory=dict)  # order -> sacrebleu signature + our keys
 
@@ -58,7 +59,9 @@ def _nfc(texts: Sequence[str]) -> list[str]:
 
 
 def corpus_bleu(hyps: Sequence[str], refs: Sequence[str], *, lang: str, orders: Sequence[int] = ORDERS) -> BleuResult:
-    """Cumulative corpus BLEU-n for each n in ``orders`` (0..100, higher is better)."""
+    """Cumulative corpus BLEU-n for each n in ``orders``, in [0, 100] (higher is better): sacrebleu's
+    ``corpus_score``, with its round-off past 100 (``exp(log 100)`` = 100.00000000000004) clamped by
+    :class:`BleuResult` (:mod:`.ranges`). ValueError if the lists differ in length."""
     if len(hyps) != len(refs):
         raise ValueError(f"{len(hyps)} predictions but {len(refs)} references")
     scores, sigs, sb_sig = {}, {}, ""
@@ -70,8 +73,9 @@ def corpus_bleu(hyps: Sequence[str], refs: Sequence[str], *, lang: str, orders: 
     return BleuResult(scores=scores, sacrebleu_signature=sb_sig, signatures=sigs)
 
 
+@ranged("bleu")
 def sentence_bleu(hyp: str, ref: str, *, lang: str) -> float:
-    """Sentence BLEU-4 (sacrebleu ``sentence_score``, ``effective_order=True`` as sacrebleu recommends)."""
+    """Sentence BLEU-4 in [0, 100] (sacrebleu ``sentence_score``, ``effective_order=True`` as sacrebleu recommends)."""
     return float(_bleu(lang, 4, effective_order=True).sentence_score(*_nfc([hyp]), _nfc([ref])).score)
 
 
@@ -83,8 +87,9 @@ def sentence_stats(hyps: Sequence[str], refs: Sequence[str], *, lang: str) -> np
     return np.asarray(metric._extract_corpus_statistics(_nfc(hyps), [_nfc(refs)]), dtype=np.int64).reshape(len(hyps), 10)
 
 
+@ranged("bleu")
 def bleu_from_stats(total_stats: Sequence[float], order: int = 4) -> float:
-    """Corpus BLEU-``order`` from summed statistics (same formula and smoothing as sacrebleu)."""
+    """Corpus BLEU-``order`` in [0, 100] from summed statistics (same formula and smoothing as sacrebleu)."""
     s = [int(x) for x in total_stats]
     sys_len, ref_len, correct, total = s[0], s[1], s[2:6], s[6:10]
     return float(BLEU.compute_bleu(correct[:order], total[:order], sys_len, ref_len, smooth_method="exp", max_ngram_order=order).score)

@@ -19,6 +19,9 @@ sacrebleu's formula), ROUGE-L as the mean of the resampled sentence scores.
   same on every resample, e.g. identical outputs) sacrebleu's recipe gives the smallest possible
   p, 1/(n+1); we report p = 1. Koehn's ``win_rate`` (share of resamples where B beats A) is
   reported too.
+
+Every score, interval bound and mean lies in its metric's range, differences in ±(its width), p-values
+and win rates in [0, 1] (:mod:`.ranges`: round-off clamped, anything further raises).
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ import numpy as np
 
 from ..report.signature import signature
 from .bleu import bleu_from_stats, sentence_stats
+from .limits import check_lengths
+from .ranges import bound, bound_scores, metric_of
 from .rouge import sentence_rouge_l
 
 METRICS = ("bleu1", "bleu2", "bleu3", "bleu4", "rougeL")
@@ -49,6 +54,7 @@ class _Stats:
             raise ValueError(f"{len(hyps)} predictions but {len(refs)} references")
         if not len(hyps):
             raise ValueError("nothing to resample: no sentences")
+        check_lengths(hyps, refs)
         self.metrics = list(metrics)
         unknown = set(self.metrics) - set(METRICS)
         if unknown:
@@ -65,7 +71,7 @@ class _Stats:
             r = self.rouge.mean() if weights is None else float(weights @ self.rouge) / weights.sum()
         for m in self.metrics:
             out[m] = bleu_from_stats(tot, int(m[-1])) if m.startswith("bleu") else float(r)
-        return out
+        return bound_scores(out)
 
     def resampled(self, idx: np.ndarray) -> dict[str, np.ndarray]:
         n_sent = idx.shape[1]
@@ -86,14 +92,15 @@ def bootstrap_signature(n: int, seed) -> str:
 def bootstrap_ci(
     hyps: Sequence[str], refs: Sequence[str], *, lang: str, metrics: Sequence[str] = METRICS, n: int = DEFAULT_N, seed: int | None = DEFAULT_SEED
 ) -> dict:
-    """``{metric: {"score", "lo", "hi", "mean"}, ..., "signature": ...}`` (BLEU 0..100, ROUGE-L 0..1)."""
+    """``{metric: {"score", "lo", "hi", "mean"}, ..., "signature": ...}``, each value in the metric's range
+    (BLEU [0, 100], ROUGE-L [0, 1])."""
     st = _Stats(hyps, refs, lang, metrics)
     full = st.score()
     res = st.resampled(resample_indices(len(hyps), n, seed))
     out: dict = {}
     for m in metrics:
         lo, hi = _interval(res[m])
-        out[m] = {"score": full[m], "lo": lo, "hi": hi, "mean": float(res[m].mean())}
+        out[m] = bound({"score": full[m], "lo": lo, "hi": hi, "mean": float(res[m].mean())}, metric_of(m), what=f"bootstrap {m}")
     out["signature"] = bootstrap_signature(n, seed)
     return out
 
@@ -110,7 +117,8 @@ def paired_bootstrap(
 ) -> dict:
     """Paired bootstrap test of system B against system A (the baseline) on the same references.
 
-    Returns ``{metric: {"a", "b", "delta" (= b − a), "p_value", "win_rate", "a_ci", "b_ci"}, "signature"}``.
+    Returns ``{metric: {"a", "b", "delta" (= b − a), "p_value", "win_rate", "a_ci", "b_ci"}, "signature"}``:
+    scores and intervals in the metric's range, ``delta`` in ±(its width), ``p_value`` and ``win_rate`` in [0, 1].
     """
     if len(hyps_a) != len(hyps_b):
         raise ValueError(f"systems differ in length: {len(hyps_a)} vs {len(hyps_b)}")
@@ -126,7 +134,7 @@ def paired_bootstrap(
         p = (int(np.sum(centred > d)) + 1) / (n + 1)
         if not sample_diffs.any():  # identical on every resample: sacrebleu would say p = 1/(n+1)
             p = 1.0
-        out[m] = {
+        res = {
             "a": fa[m],
             "b": fb[m],
             "delta": fb[m] - fa[m],
@@ -134,6 +142,10 @@ def paired_bootstrap(
             "win_rate": float(np.mean(rb[m] > ra[m])),
             "a_ci": list(_interval(ra[m])),
             "b_ci": list(_interval(rb[m])),
+        }
+        out[m] = {
+            k: bound(v, "probability" if k in ("p_value", "win_rate") else metric_of(m), delta=k == "delta", what=f"paired bootstrap {m} {k}")
+            for k, v in res.items()
         }
     out["signature"] = signature(test="paired-bootstrap", unit="sentence", n=n, seed=seed, p="sacrebleu-paired-bs")
     return out

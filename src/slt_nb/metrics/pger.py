@@ -5,72 +5,67 @@ translation: nouns (incl. proper nouns), verbs and adjectives, i.e. the Universa
 ``NOUN, PROPN, VERB, ADJ`` (auxiliaries and modals are ``AUX``, not ``VERB``, as in UD). Words are
 compared as lowercase NFC surface forms (no lemmatisation).
 
-Taggers (the signature names the one actually used):
-
-* ``hanta`` (default here): HanTa 1.2.1, models inside the pip package, German (STTS-like tags)
-  and English (CLAWS5-like tags). Mapping to the content classes (:data:`HANTA_UPOS`):
-
-  - German: ``NN, NNA, NNI`` → NOUN; ``NE`` → PROPN; ``VV(FIN|IMP|INF|IZU|PP)`` → VERB;
-    ``ADJ(A), ADJ(D)`` → ADJ; ``VA(*)`` (sein/haben/werden) and ``VM(*)`` (modals) → AUX, not
-    content. ``PPER, PRF`` → PRON (used only by the noun-phrase chunker).
-  - English: ``NN0, NN1, NN2`` → NOUN; ``NP0`` → PROPN; ``VVB, VVD, VVG, VVI, VVN, VVZ`` → VERB;
-    ``AJ0, AJC, AJS`` → ADJ; ``VB*`` (be), ``VD*`` (do), ``VH*`` (have), ``VM0`` (modals) → AUX,
-    not content (approximates UD AUX; main-verb "have"/"do" are lost too). ``PNP`` → PRON.
-* ``flair:ORG/NAME`` (the paper's: ``flair:flair/upos-multi``, FLAIR's multilingual UPOS tagger, which
-  covers German and English; ``flair`` alone means that one): a FLAIR ``SequenceTagger`` by hub id, read
-  from the local Hugging Face cache (``$HF_HOME/hub``, then flair's own ``~/.flair/models/NAME``), never
-  downloaded. ``flair:/path/to/model.pt``: a local file. Either is read by the **restricted loader** of
-  :mod:`.flair_pickle` (no code from the file runs); a file that needs more (models saved by flair < 0.12)
-  is refused unless ``trust_flair_pickle=True``. UPOS tags are used as they are (Penn tags are mapped).
-  A missing model is an error (:class:`TaggerUnavailable`) unless ``fallback=True``: then HanTa tags, a
-  :class:`~.hub_models.MetricModelFallback` warning says why and the tagger's name (so every signature)
-  says ``hanta-1.2.1(fallback:flair/upos-multi unavailable:<reason>)``.
-* ``spacy-en``: only if spaCy and a packaged English pipeline (``en_core_web_sm``) are importable
-  (neither is installed here); ``token.pos_`` is UPOS already.
+Taggers (the signature names the one actually used; see :mod:`.taggers`): ``hanta`` (default here,
+offline), ``flair:ORG/NAME`` (the paper's: ``flair:flair/upos-multi``), ``flair:/path/model.pt``,
+``spacy-en``. Content classes and tag mappings: :mod:`.tagsets`.
 
 Tokens for tagging keep their case (German capitalisation helps the tagger) and punctuation;
 English clitics (``n't 's 'm 're 've 'll 'd``) are split off.
 
 Edge cases: a reference with an **empty** entity set has no defined PGER: the sentence is
 **excluded** from the average and counted (``n_excluded_empty_reference``). An empty prediction
-(entity set empty, reference not) scores 0. Corpus PGER = plain mean over scored sentences (0..1,
-as the paper's Table 4); None if no sentence could be scored.
+(entity set empty, reference not) scores 0. Corpus PGER = plain mean over scored sentences, in
+[0, 1] (as the paper's Table 4; checked by :mod:`.ranges`); None if no sentence could be scored.
+
+Long inputs (:func:`tag_text`): a tagger sees at most :data:`TAG_WINDOW` (1,000) tokens at a time; a
+longer text is tagged in consecutive windows of that many tokens. HanTa's Viterbi drops every path whose
+log-probability falls below -1e6, so on a line of some 30,000-120,000 tokens it found no path and failed
+with a raw ``KeyError``. A token longer than :data:`TAG_WORD_CHARS` (64) characters is shown to the tagger
+as its first character and its last 63 (case and suffix, what a POS guess for an unknown word uses; HanTa's
+word analysis grows faster than the square of the characters: 0.8 s for 200, 27 s for 1,000); its surface
+form, not the shortened one, is what Eq. 3 compares. Both are counted (:class:`PGERResult`, ``slt-nb
+score``'s ``counts``). A text of at most 1,000 tokens with words of at most 64 characters is tagged exactly
+as before.
+Texts longer than :data:`~.limits.MAX_SENTENCE_CHARS` characters are refused (:mod:`.limits`).
 """
 
 from __future__ import annotations
 
-import os
 import unicodedata
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
-from typing import ClassVar, Protocol
 
 import numpy as np
 import regex
 
-from ..errors import SLTInputError
 from ..report.signature import signature
+from .limits import check_lengths
+from .ranges import Bounded, ranged_field
+from .taggers import (
+    DEFAULT_TAGGER,
+    FLAIR_LANGS,
+    FLAIR_WEIGHTS,
+    PAPER_FLAIR_MODEL,
+    TAGGERS,
+    FlairTagger,
+    HantaTagger,
+    SpacyEnTagger,
+    Tagger,
+    TaggerLanguageUnsupported,
+    TaggerUnavailable,
+    get_tagger,
+)
+from .tagsets import CONTENT, HANTA_UPOS, UPOS, penn_to_upos
 from .text import check_lang, normalise
 
-CONTENT = frozenset({"NOUN", "PROPN", "VERB", "ADJ"})
-TAGGERS = ("hanta", "flair", "spacy-en")
-DEFAULT_TAGGER = "hanta"
+__all__ = [  # the tagger names are re-exported: `from slt_nb.metrics.pger import get_tagger` keeps working
+    "CONTENT", "DEFAULT_TAGGER", "FLAIR_LANGS", "FLAIR_WEIGHTS", "HANTA_UPOS", "PAPER_FLAIR_MODEL", "TAGGERS", "TAG_WINDOW",
+    "TAG_WORD_CHARS", "UPOS", "FlairTagger", "HantaTagger", "PGERResult", "SpacyEnTagger", "Tagger", "TaggerLanguageUnsupported",
+    "TaggerUnavailable", "content_words", "get_tagger", "penn_to_upos", "pger", "pger_pair", "pger_signature", "tag_text", "tag_tokens",
+]  # fmt: skip
 
-
-class TaggerUnavailable(SLTInputError):
-    """The requested tagger cannot run here (e.g. FLAIR without its model offline): an error.
-    ``reason`` is one of :data:`.hub_models.REASONS` (what a fallback's name says)."""
-
-    def __init__(self, problem: str, *, reason: str = "load-failed", **kwargs) -> None:
-        super().__init__(problem, **kwargs)
-        self.reason = reason
-
-
-class TaggerLanguageUnsupported(TaggerUnavailable):
-    """The tagger has no model for this language (HanTa and Chinese): PGER is reported as None."""
+TAG_WINDOW = 1000  # tokens a tagger sees at once
+TAG_WORD_CHARS = 64  # characters of a token a tagger sees (first one + last 63)
 
 
 # --- tokenisation for tagging -------------------------------------------------------------------
@@ -91,302 +86,27 @@ def tag_tokens(text: str, lang: str) -> list[str]:
     return out
 
 
-# --- tag mappings -------------------------------------------------------------------------------
+def tagger_view(token: str) -> str:
+    """What the tagger sees of ``token``: itself, or its first character and last ``TAG_WORD_CHARS - 1``."""
+    return token if len(token) <= TAG_WORD_CHARS else token[0] + token[-(TAG_WORD_CHARS - 1) :]
 
 
-def _hanta_de(tag: str) -> str:
-    if tag in ("NN", "NNA", "NNI"):
-        return "NOUN"
-    if tag == "NE":
-        return "PROPN"
-    if tag.startswith("VV"):
-        return "VERB"
-    if tag.startswith(("VA", "VM")):
-        return "AUX"
-    if tag.startswith("ADJ"):
-        return "ADJ"
-    if tag in ("PPER", "PRF"):
-        return "PRON"
-    if tag in ("ART", "PDAT", "PIAT", "PPOSAT", "PWAT", "PRELAT"):
-        return "DET"
-    if tag == "CARD":
-        return "NUM"
-    if tag.startswith("$"):
-        return "PUNCT"
-    return "X"
-
-
-def _hanta_en(tag: str) -> str:
-    if tag in ("NN", "NN0", "NN1", "NN2"):
-        return "NOUN"
-    if tag == "NP0":
-        return "PROPN"
-    if tag in ("VVB", "VVD", "VVG", "VVI", "VVN", "VVZ"):
-        return "VERB"
-    if tag.startswith(("VB", "VD", "VH", "VM")):
-        return "AUX"
-    if tag in ("AJ0", "AJC", "AJS"):
-        return "ADJ"
-    if tag == "PNP":
-        return "PRON"
-    if tag in ("AT0", "DT0", "DPS", "DTQ"):
-        return "DET"
-    if tag in ("CRD", "ORD"):
-        return "NUM"
-    if tag.startswith("PU"):
-        return "PUNCT"
-    return "X"
-
-
-HANTA_UPOS = {"de": _hanta_de, "en": _hanta_en}
-
-# Penn Treebank (flair's English 'pos' model) -> UPOS, for a flair model that emits Penn tags.
-_PENN = {
-    "NN": "NOUN",
-    "NNS": "NOUN",
-    "NNP": "PROPN",
-    "NNPS": "PROPN",
-    "JJ": "ADJ",
-    "JJR": "ADJ",
-    "JJS": "ADJ",
-    "MD": "AUX",
-    "PRP": "PRON",
-    "DT": "DET",
-    "CD": "NUM",
-}
-
-
-def penn_to_upos(tag: str) -> str:
-    if tag in _PENN:
-        return _PENN[tag]
-    if tag.startswith("VB"):
-        return "VERB"  # Penn cannot tell auxiliaries apart
-    return "X"
-
-
-UPOS = {"ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT", "SCONJ", "SYM", "VERB", "X"}
-
-
-# --- taggers ------------------------------------------------------------------------------------
-
-
-class Tagger(Protocol):
-    name: str  # goes into the signature
-
-    def tag(self, tokens: list[str], lang: str) -> list[tuple[str, str, str]]:
-        """(token, tagger's own tag, UPOS-like class) per token."""
-        ...
-
-
-class HantaTagger:
-    MODELS: ClassVar[dict[str, str]] = {"de": "morphmodel_ger.pgz", "en": "morphmodel_en.pgz"}
-
-    def __init__(self) -> None:
-        self.name = f"hanta-{version('HanTa')}"
-        self._models: dict = {}
-        self._cache: dict = {}
-
-    def _model(self, lang: str):
-        if lang not in self.MODELS:
-            raise TaggerLanguageUnsupported(f"tagger hanta has no model for language {lang!r}", hint="HanTa covers German and English only")
-        if lang not in self._models:
-            from HanTa import HanoverTagger as ht
-
-            self._models[lang] = ht.HanoverTagger(self.MODELS[lang])
-        return self._models[lang]
-
-    def tag(self, tokens: list[str], lang: str) -> list[tuple[str, str, str]]:
-        key = (lang, tuple(tokens))
-        if key not in self._cache:
-            model = self._model(lang)
-            if not tokens:
-                self._cache[key] = []
-            else:
-                tagged = model.tag_sent(list(tokens), taglevel=1)
-                self._cache[key] = [(tok, t, HANTA_UPOS[lang](t)) for tok, (_w, _lemma, t) in zip(tokens, tagged)]
-        return self._cache[key]
-
-
-PAPER_FLAIR_MODEL = "flair/upos-multi"  # Sec 4.2 "FLAIR POS tagging": the multilingual UPOS model (German + English)
-FLAIR_WEIGHTS = "pytorch_model.bin"  # the file flair's hf_download takes from a flair model repo
-# languages of the hub's FLAIR POS models (model cards); a model not listed here is tried on any language
-FLAIR_LANGS: dict[str, frozenset[str]] = {
-    "flair/upos-multi": frozenset({"cs", "da", "de", "en", "es", "fi", "fr", "it", "nl", "no", "pl", "sv"}),
-    "flair/upos-multi-fast": frozenset({"cs", "da", "de", "en", "es", "fi", "fr", "it", "nl", "no", "pl", "sv"}),
-    "flair/upos-english": frozenset({"en"}),
-    "flair/upos-english-fast": frozenset({"en"}),
-    "flair/pos-english": frozenset({"en"}),
-    "flair/pos-english-fast": frozenset({"en"}),
-}
-
-
-def _flair_cache_root() -> Path:
-    """flair's cache (``flair.cache_root``, without importing flair)."""
-    return Path(os.getenv("FLAIR_CACHE_ROOT", Path.home() / ".flair"))
-
-
-class FlairTagger:
-    """A FLAIR ``SequenceTagger`` by hub id (local HF cache or flair's cache) or local file, read by the
-    restricted loader (:mod:`.flair_pickle`); loaded on first use or by :meth:`load`."""
-
-    def __init__(self, source: str | None = None, *, trust_flair_pickle: bool = False) -> None:
-        from .hub_models import cached_file, is_hub_id, snapshot_commit, versioned
-
-        self.source = source or PAPER_FLAIR_MODEL
-        self.trust_flair_pickle = trust_flair_pickle
-        self.hub_id = self.source if is_hub_id(self.source) else None
-        try:
-            v = version("flair")
-        except PackageNotFoundError:
-            v = "missing"
-        if self.hub_id:
-            name = self.hub_id.split("/", 1)[1]
-            self.path = cached_file(self.hub_id, FLAIR_WEIGHTS, cache_dirs=(None, _flair_cache_root() / "models" / name))
-            self.name = f"flair-{v}:" + versioned(self.hub_id, snapshot_commit(self.path) if self.path else None)
-        else:
-            self.path = Path(self.source)
-            self.name = f"flair-{v}:{self.path.name}"
-        self.langs = FLAIR_LANGS.get(self.hub_id or "")
-        self._model = None
-        self._cache: dict = {}
-
-    def load(self):
-        """The model (loaded once); :class:`TaggerUnavailable` with a ``reason`` when it cannot be."""
-        if self._model is not None:
-            return self._model
-        from .flair_pickle import FlairPickleRefused, load_flair_state
-        from .hub_models import hf_cache_dir
-
-        if self.path is None or not self.path.is_file():
-            if self.hub_id:
-                where = f"neither in the Hugging Face cache ({hf_cache_dir()}) nor in flair's ({_flair_cache_root() / 'models'})"
-            else:
-                where = f"no such file {self.path}"
-            raise TaggerUnavailable(
-                f"FLAIR POS model {self.source!r} is not available offline: {where}; flair downloads its models at run time and this machine has no network",
-                reason="not-cached",
-                hint=f"on a machine with network: hf download {self.hub_id or PAPER_FLAIR_MODEL} {FLAIR_WEIGHTS}, then copy the cache (HF_HOME); "
-                "or allow the fallback (metric_fallback: true); or use --tagger hanta (the default: German and English models inside the HanTa package), "
-                "spacy-en (only if a packaged spaCy English pipeline is installed), or flair:/path/to/model.pt",
-            )
-        from flair.models import SequenceTagger
-
-        try:
-            state = load_flair_state(self.path)
-        except FlairPickleRefused as exc:
-            if not self.trust_flair_pickle:
-                raise TaggerUnavailable(f"FLAIR POS model {self.source!r}: {exc.problem}", reason="pickle-refused", file=self.path, hint=exc.hint) from None
-            warnings.warn(
-                f"loading {self.path} with flair's own unrestricted unpickler (trust_flair_pickle): it asks for {exc.global_name}", UserWarning, stacklevel=2
-            )
-            state = None
-        except SLTInputError as exc:
-            raise TaggerUnavailable(f"FLAIR POS model {self.source!r}: {exc.problem}", reason="load-failed", file=self.path) from None
-        try:
-            self._model = SequenceTagger.load(state if state is not None else str(self.path))
-        except Exception as exc:  # noqa: BLE001 - flair raises many types on a model it cannot rebuild
-            raise TaggerUnavailable(
-                f"FLAIR POS model {self.source!r} could not be rebuilt ({type(exc).__name__}: {str(exc)[:200]})", reason="load-failed", file=self.path
-            ) from None
-        return self._model
-
-    def tag(self, tokens: list[str], lang: str) -> list[tuple[str, str, str]]:
-        if self.langs is not None and lang not in self.langs:
-            raise TaggerLanguageUnsupported(f"FLAIR model {self.hub_id} has no language {lang!r}", hint=f"it covers {sorted(self.langs)}")
-        key = (lang, tuple(tokens))
-        if key not in self._cache:
-            model = self.load()
-            if not tokens:
-                self._cache[key] = []
-            else:
-                from flair.data import Sentence
-
-                sent = Sentence(list(tokens))
-                model.predict(sent)
-                out = []
-                for tok, ft in zip(tokens, sent.tokens):
-                    t = ft.get_label(model.tag_type).value
-                    out.append((tok, t, t if t in UPOS else penn_to_upos(t)))
-                self._cache[key] = out
-        return self._cache[key]
-
-
-class SpacyEnTagger:
-    PIPELINES = ("en_core_web_sm",)
-
-    def __init__(self) -> None:
-        try:
-            import spacy
-        except ImportError:
-            raise TaggerUnavailable(
-                "tagger spacy-en needs spaCy and a packaged English pipeline; spaCy is not installed",
-                hint="use --tagger hanta (the default)",
-            ) from None
-        for pkg in self.PIPELINES:
-            try:
-                self._nlp = spacy.load(pkg, disable=["ner", "parser", "lemmatizer"])
-                self.name = f"spacy-{spacy.__version__}:{pkg}-{self._nlp.meta.get('version', '?')}"
-                return
-            except OSError:
-                continue
-        raise TaggerUnavailable(f"no packaged spaCy English pipeline importable (tried {self.PIPELINES})", hint="use --tagger hanta")
-
-    def tag(self, tokens: list[str], lang: str) -> list[tuple[str, str, str]]:
-        if lang != "en":
-            raise TaggerLanguageUnsupported(f"tagger spacy-en has no model for language {lang!r}", hint="use --tagger hanta for German")
-        from spacy.tokens import Doc
-
-        doc = self._nlp(Doc(self._nlp.vocab, words=list(tokens)))
-        return [(t.text, t.tag_, t.pos_) for t in doc]
-
-
-_TAGGERS: dict = {}
-
-
-def _fallback_tagger(requested: FlairTagger, exc: TaggerUnavailable) -> HantaTagger:
-    from .hub_models import fallback_name, warn_fallback
-
-    tagger = HantaTagger()
-    standin = tagger.name
-    tagger.name = fallback_name(standin, requested.hub_id or requested.name, exc.reason)
-    warn_fallback("PGER's POS tagger", requested.source, standin, exc, exc.reason, stacklevel=4)
-    return tagger
-
-
-def get_tagger(spec: str | Tagger | None = DEFAULT_TAGGER, *, fallback: bool = False, trust_flair_pickle: bool = False) -> Tagger:
-    """A tagger by name or a tagger object (returned as is). Names: ``hanta``, ``flair:ORG/NAME`` (hub id,
-    local cache), ``flair`` (= ``flair:flair/upos-multi``, the paper's), ``flair:/path/model.pt``, ``spacy-en``.
-
-    ``fallback``: a FLAIR model that cannot be loaded (not cached, refused by the restricted loader, broken)
-    is replaced by HanTa, with a :class:`~.hub_models.MetricModelFallback` warning and a name that says so;
-    without it that is an error when the tagger is first used. ``trust_flair_pickle``: a FLAIR file the
-    restricted loader refuses is loaded by flair's own unrestricted unpickler (only for files you trust)."""
-    if spec is None:
-        spec = DEFAULT_TAGGER
-    if not isinstance(spec, str):
-        return spec
-    flair = spec == "flair" or spec.startswith("flair:")
-    key = (spec, fallback, trust_flair_pickle) if flair else spec
-    if key not in _TAGGERS:
-        if spec == "hanta":
-            _TAGGERS[key] = HantaTagger()
-        elif flair:
-            tagger = FlairTagger(spec.split(":", 1)[1] if ":" in spec else None, trust_flair_pickle=trust_flair_pickle)
-            if fallback:
-                try:
-                    tagger.load()
-                except TaggerUnavailable as exc:
-                    tagger = _fallback_tagger(tagger, exc)
-            _TAGGERS[key] = tagger
-        elif spec == "spacy-en":
-            _TAGGERS[key] = SpacyEnTagger()
-        else:
-            raise SLTInputError(f"unknown tagger {spec!r}", hint=f"expected one of {TAGGERS} (or flair:ORG/NAME, flair:/path/to/model.pt)")
-    return _TAGGERS[key]
+def long_input_counts(text: str, lang: str) -> tuple[int, int]:
+    """(1 if ``text`` is tagged in more than one window else 0, number of its tokens shortened for the tagger)."""
+    toks = tag_tokens(text, check_lang(lang))
+    return int(len(toks) > TAG_WINDOW), sum(len(t) > TAG_WORD_CHARS for t in toks)
 
 
 def tag_text(text: str, tagger: Tagger, lang: str) -> list[tuple[str, str, str]]:
-    return tagger.tag(tag_tokens(text, check_lang(lang)), lang)
+    """(token, tagger's tag, UPOS-like class) for each token of ``text`` (:func:`tag_tokens`), the surface token
+    kept; tagged :data:`TAG_WINDOW` tokens at a time, each token as :func:`tagger_view` shows it."""
+    toks = tag_tokens(text, check_lang(lang))
+    out: list[tuple[str, str, str]] = []
+    for start in range(0, max(len(toks), 1), TAG_WINDOW):
+        window = toks[start : start + TAG_WINDOW]
+        tagged = tagger.tag([tagger_view(t) for t in window], lang)
+        out.extend((tok, t, upos) for tok, (_seen, t, upos) in zip(window, tagged))
+    return out
 
 
 def content_words(text: str, tagger: Tagger | str | None, lang: str) -> set[str]:
@@ -396,7 +116,7 @@ def content_words(text: str, tagger: Tagger | str | None, lang: str) -> set[str]
 
 
 def pger_pair(ref: str, hyp: str, tagger, lang: str) -> float | None:
-    """Eq. 3 for one pair; None when the reference has no content words."""
+    """Eq. 3 for one pair, in [0, 1]; None when the reference has no content words."""
     tagger = get_tagger(tagger)
     ent_ref = content_words(ref, tagger, lang)
     if not ent_ref:
@@ -406,12 +126,14 @@ def pger_pair(ref: str, hyp: str, tagger, lang: str) -> float | None:
 
 
 @dataclass
-class PGERResult:
-    score: float | None
-    per_sentence: np.ndarray  # NaN for excluded sentences
+class PGERResult(Bounded):
+    score: float | None = ranged_field("pger")  # corpus PGER in [0, 1]; None if no sentence was scored
+    per_sentence: np.ndarray = ranged_field("pger")  # (N,), each in [0, 1]; NaN for excluded sentences
     n_scored: int
     n_excluded_empty_reference: int
     signature: str
+    n_tagged_in_windows: int = 0  # predictions + references longer than TAG_WINDOW tokens
+    n_tokens_shortened: int = 0  # tokens longer than TAG_WORD_CHARS characters, shown shortened to the tagger
 
 
 def pger_signature(tagger_name: str, lang: str) -> str:
@@ -421,16 +143,25 @@ def pger_signature(tagger_name: str, lang: str) -> str:
 
 
 def pger(hyps: Sequence[str], refs: Sequence[str], *, tagger: Tagger | str | None = DEFAULT_TAGGER, lang: str) -> PGERResult:
+    """Corpus PGER (Eq. 3) over N sentence pairs: mean of the scored sentences, in [0, 1] (see the module docstring).
+
+    Raises :class:`~slt_nb.errors.SLTInputError` for a text longer than :data:`~.limits.MAX_SENTENCE_CHARS`
+    characters, :class:`TaggerLanguageUnsupported` when the tagger has no model for ``lang``, ValueError
+    if the lists differ in length."""
     if len(hyps) != len(refs):
         raise ValueError(f"{len(hyps)} predictions but {len(refs)} references")
+    check_lengths(hyps, refs)
     tagger = get_tagger(tagger)
     per = np.array([np.nan if (s := pger_pair(r, h, tagger, lang)) is None else s for h, r in zip(hyps, refs)], dtype=float)
     scored = ~np.isnan(per)
     n = int(scored.sum())
+    long = np.array([long_input_counts(t, lang) for t in [*hyps, *refs]], dtype=int).reshape(-1, 2).sum(axis=0)
     return PGERResult(
         score=float(per[scored].mean()) if n else None,
         per_sentence=per,
         n_scored=n,
         n_excluded_empty_reference=len(per) - n,
         signature=pger_signature(tagger.name, lang),
+        n_tagged_in_windows=int(long[0]),
+        n_tokens_shortened=int(long[1]),
     )

