@@ -230,3 +230,24 @@ print("all runs learned:", bool(check["learned"].all()))
 # default does show: the paper's recipe on top of a usable frozen encoder learns to translate,
 # and the translation depends on the video (the shuffled-video rows fall back towards what the
 # language model alone can say).
+
+# %% [markdown]
+# ## Table 1 — the architectures, and Table 16 — the prompts
+# Table 1 from the configs of the models the runs used (the tiny stand-ins' cached base; on
+# `params/paper.yaml` the real checkpoints), beside each stand-in the real checkpoint it stands for
+# (config in `slt_nb.bench.real_configs`); parameters counted by building each model on the
+# `meta` device (no weights). Table 16: the prompt each dataset gets, beside Appendix E's text.
+
+# %%
+from slt_nb.report import model_tables
+
+t1 = model_tables.table1_for_runs(results, labels=labels)
+write_table(t1.frame, TableMeta(name="table1_architectures", caption="Table 1 (from 03_finetune): the VLM architectures, from the model configs",
+                                paper_ref="Table 1", signature=t1.signature, notes=t1.notes, **provenance), tables_dir, paper=t1.paper)
+display(Markdown((tables_dir / "table1_architectures.md").read_text()))
+
+# %%
+t16 = model_tables.table16(labels)
+write_table(t16.frame, TableMeta(name="table16_prompts", caption="Table 16 (from 03_finetune): the prompt per dataset, for fine-tuning and inference",
+                                 paper_ref="Table 16, Appendix E", signature=t16.signature, notes=t16.notes, **provenance), tables_dir, paper=t16.paper)
+display(Markdown((tables_dir / "table16_prompts.md").read_text()))
