@@ -91,7 +91,12 @@ provenance = dict(params_file=params_file, params_hash=params_hash, notebook="05
 #   `tagger="flair:flair/upos-multi"` (FLAIR's multilingual UPOS model, German and English) loads it by hub
 #   id from the local cache, through a restricted loader that runs no code from the file. The embedded
 #   default uses **HanTa**, whose German and English models ship inside its pip package (tag mapping in
-#   `slt_nb.metrics.pger`).
+#   `slt_nb.metrics.pger`). PHOENIX-2014T's translations are all lowercase, where HanTa misses nouns
+#   ("am abend" → adverb); lowercase text is tagged as its truecased reading (`slt_nb.metrics.truecase`;
+#   the signature's `case` field says so).
+# * **PGER for Chinese** is *undefined*: the paper defines it on FLAIR POS tags of the words of its German
+#   and English datasets, Chinese has no word boundaries and CSL-Daily is not among its datasets. Table 4
+#   prints "n/a" for CSL-Daily with that reason in its notes, never a number or `nan`.
 # * **Fallback.** With `metric_fallback=True` a paper model that cannot be loaded (not in the cache, or a
 #   FLAIR file the restricted loader refuses) is replaced by its stand-in; a warning says why, and the
 #   signatures say `fallback:<hub id> unavailable:<reason>`, so such a table is never the paper's metric.
@@ -133,7 +138,7 @@ t4 = mt.table4(ss, split=test_split, control=tsr_control)
 meta4 = TableMeta(
     name="table4_pger", caption=f"Table 4: Pseudo-Gloss Entity Recall (PGER) on the {test_split} sets; higher is better",
     paper_ref="Table 4", signature=mt.semantic_signature(ss, "pger", test_split),
-    notes=notes + ([mt.control_note(test_split)] if tsr_control else []), **provenance,
+    notes=notes + ([mt.control_note(test_split)] if tsr_control else []) + mt.na_notes(ss, "pger", "PGER", test_split), **provenance,
 )
 write_table(t4, meta4, tables_dir, paper=paper_metrics.table4(ds_names))
 display(Markdown((tables_dir / "table4_pger.md").read_text()))
@@ -152,7 +157,7 @@ meta5 = TableMeta(
     name="table5_tsr", caption=f"Table 5: Translation Soft Recall (TSR) on the {test_split} sets, Eq. 2 as printed and the recall form; higher is better",
     paper_ref="Table 5, Eq. 2 as printed",
     signature=mt.semantic_signature(ss, "tsr", test_split) + " ; " + mt.semantic_signature(ss, "tsr_recall", test_split),
-    notes=notes + ([mt.control_note(test_split)] if tsr_control else []), **provenance,
+    notes=notes + ([mt.control_note(test_split)] if tsr_control else []) + mt.na_notes(ss, "tsr", "TSR", test_split), **provenance,
 )
 write_table(t5, meta5, tables_dir, paper=paper_metrics.table5(ds_names))
 display(Markdown((tables_dir / "table5_tsr.md").read_text()))

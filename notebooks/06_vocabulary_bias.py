@@ -25,7 +25,8 @@
 #   translation examples of both model families side by side, picked by a stated rule — best,
 #   median and worst by sentence BLEU of the analysed model — never by hand (Sec 4.4.1, App. B);
 # * **Tables 12–13**: noun phrases of reference and prediction for the picked samples, and those
-#   that match (App. C);
+#   that match (App. C). The noun-phrase extraction is **ours**: the paper does not say how it
+#   extracted noun phrases (App. C–D name no tool; its Sec 4.2 FLAIR POS tagging is PGER's);
 # * **Tables 14–15**: the ten most frequent noun phrases of the predictions (14) and of the test
 #   references (15) with their predicted / test / training frequencies (App. D), plus the ten most
 #   predicted words (Sec 4.4.2), and a plot of predicted vs training frequency — the vocabulary
@@ -46,7 +47,7 @@ bias_models = None  # None: every model with predictions, else a list of model n
 metric_exclude = ["llava_slt*"]  # model globs left out: LLaVA-SLT runs after this notebook (07-08) and is reported there
 bias_datasets = None  # None: every dataset with predictions, else a list (phoenix, how2sign, …)
 primary_model = None  # analysed model; None: first SmolVLM-family model (the paper analyses SmolVLM2)
-tagger = "hanta"  # POS tagger for noun phrases: "hanta" (offline stand-in) | "flair:flair/upos-multi" (the paper's Sec 4.2 tagger, by hub id from the local HF cache; which tagger App. C-D used is not stated) | flair:/path.pt | spacy-en
+tagger = "hanta"  # POS tagger of our noun-phrase extraction (the paper states no method for App. C-D): "hanta" (offline, lowercase text truecased) | "flair:flair/upos-multi" (Sec 4.2's PGER tagger, from the local HF cache) | flair:/path.pt | spacy-en
 metric_fallback = False  # as in 05_metrics: True: HanTa when the FLAIR model cannot be loaded (warning + "fallback:" in the signatures)
 trust_flair_pickle = False  # as in 05_metrics
 table7_k = 1  # PHOENIX: best/median/worst 1 each: 3 examples, as Table 7
@@ -109,9 +110,26 @@ for d, by_model in preds.items():
 
 # %% [markdown]
 # ## Tables 12–13 — noun phrases of reference and prediction
-# Noun phrases: maximal runs of adjectives followed by nouns / proper nouns from the POS tags
-# (determiners left out, as in the paper's tables). "Matched" are the reference phrases the
-# prediction also contains (the paper's blue). The share matched over the whole test set is noted.
+# Noun phrases (our extraction; the paper states none): maximal runs of adjectives followed by nouns /
+# proper nouns from the POS tags (determiners left out, as in the paper's tables). "Matched" are the
+# reference phrases the prediction also contains (the paper's blue). The share matched over the whole
+# test set is noted. The PHOENIX-2014T translations are all lowercase, where HanTa misses nouns
+# ("am abend" → adverb): lowercase text is tagged as its truecased reading; `noun_check` measures the
+# tagger's noun recall on the synthetic German corpus, whose nouns are known.
+
+# %%
+noun_check = {}
+if any(DATASET_LANG[d] == "de" for d in preds):
+    from slt_nb.metrics.noun_recall import synthetic_german_noun_recall
+
+    noun_check = {f"{tg.name} (case: {getattr(tg, 'case', 'as-is')})": synthetic_german_noun_recall(tagger=tg, n=300, seed=0)}
+    if getattr(tg, "case", "as-is") != "as-is":  # the same HanTa as it is, for comparison
+        from slt_nb.metrics.taggers import HantaTagger
+
+        as_is = HantaTagger(truecase=False)
+        noun_check[f"{as_is.name} (case: as-is)"] = synthetic_german_noun_recall(tagger=as_is, n=300, seed=0)
+noun_check_note = "; ".join(f"{k} {v.recall:.4f} ({v.found}/{v.nouns} noun tokens, precision {v.precision:.4f})" for k, v in noun_check.items())
+noun_check_note
 
 # %%
 for d, by_model in preds.items():
@@ -123,17 +141,20 @@ for d, by_model in preds.items():
     hit, total = mt.noun_phrase_recall(by_model[m], lang=lang, tagger=tg)
     paper = paper_metrics.noun_phrases(d)
     show(
-        mt.table_stem("noun_phrases", d), df, f"{mt.caption_ref('noun_phrases', d)}: noun phrases of ground truth and {m} predictions, {labels.get(d, d)} {bias_split} set",
+        mt.table_stem("noun_phrases", d), df, f"{mt.caption_ref('noun_phrases', d)}: noun phrases (our extraction) of ground truth and {m} predictions, {labels.get(d, d)} {bias_split} set",
         paper=paper[1] if paper else None, paper_ref=paper[0] if paper else None,
-        signature=mt.vocab_signature(tg.name, pronouns=False) + " ; " + mt.selection_signature(noun_phrase_k),
-        notes=[f"Over the whole {bias_split} set, {hit} of {total} distinct reference noun phrases ({hit / max(total, 1):.1%}) appear in {m}'s prediction."],
+        signature=mt.vocab_signature(tg, pronouns=False) + " ; " + mt.selection_signature(noun_phrase_k),
+        notes=[f"Over the whole {bias_split} set, {hit} of {total} distinct reference noun phrases ({hit / max(total, 1):.1%}) appear in {m}'s prediction.",
+               mt.NP_METHOD_NOTE]
+        + ([f"Tagger noun recall on the synthetic German corpus (300 sentences, seed 0): {noun_check_note}."] if lang == "de" and noun_check else []),
     )
 
 # %% [markdown]
 # ## Tables 14–15 — most frequent noun phrases: predicted vs test vs training frequency
 # Counts are occurrences in the analysed model's test predictions, in the test references and in
-# the training references. Personal and reflexive pronouns count as one-word noun phrases, as in
-# the paper's tables ("es", "sich", "uns"). The training set is larger, so its counts are larger.
+# the training references. Noun phrases are extracted as for Tables 12–13 (ours). Personal and
+# reflexive pronouns count as one-word noun phrases, as in the paper's tables ("es", "sich", "uns").
+# The training set is larger, so its counts are larger.
 
 # %%
 bias_frames, summaries = {}, {}
@@ -145,10 +166,10 @@ for d, by_model in preds.items():
     freqs = f"({m}, {label}) with their predicted / {bias_split} / {train_split} frequencies"
     for kind, what, ref, paper in (("top_predicted", "noun phrases of the predicted outputs", "Table 14", paper_metrics.table14()),
                                    ("top_test", f"noun phrases of the {bias_split} references", "Table 15", paper_metrics.table15())):
-        show(mt.table_stem(kind, d), out[kind], f"{mt.caption_ref(kind, d)}: top {top_n} {what} {freqs}", signature=mt.vocab_signature(tg.name, top=top_n),
-             paper=paper if d == "phoenix" else None, paper_ref=f"{ref}, PHOENIX-2014T, SmolVLM2" if d == "phoenix" else None)
+        show(mt.table_stem(kind, d), out[kind], f"{mt.caption_ref(kind, d)}: top {top_n} {what} {freqs}", signature=mt.vocab_signature(tg, top=top_n),
+             paper=paper if d == "phoenix" else None, paper_ref=f"{ref}, PHOENIX-2014T, SmolVLM2" if d == "phoenix" else None, notes=[mt.NP_METHOD_NOTE])
     show(mt.table_stem("top_words", d), out["top_words"], f"Sec 4.4.2: top {top_n} words of the predicted outputs {freqs}",
-         signature=mt.vocab_signature(tg.name, unit="word", top=top_n))
+         signature=mt.vocab_signature(tg, unit="word", top=top_n))
     bias_frames[label], summaries[label] = out["bias_frame"], out["summary"]
 summaries
 

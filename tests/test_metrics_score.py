@@ -84,7 +84,8 @@ def test_language_per_dataset_and_chinese(tmp_path):
     out = score_file(write(tmp_path, zh, "m.csl-daily.test.jsonl"), embedder=EMB)
     assert out["lang"] == "zh" and "tok:zh" in out["signatures"]["bleu1"]
     assert out["rougeL"] == pytest.approx((8 / 11 + 1) / 2)  # character level, non-zero
-    assert out["pger"] is None and "status:unavailable" in out["signatures"]["pger"]  # HanTa has no Chinese
+    assert out["pger"] is None and "status:n/a" in out["signatures"]["pger"]  # PGER is undefined for Chinese (tests/test_pger_na.py)
+    assert out["not_applicable"]["pger"].startswith("PGER is not defined for Chinese")
     en = score_file(write(tmp_path, rows(["Thank you for watching!"], ["Thank you for watching!"], dataset="how2sign"), "m.how2sign.test.jsonl"), embedder=EMB)
     assert en["lang"] == "en" and en["bleu4"] == pytest.approx(100)
 

@@ -66,10 +66,11 @@ def cmd_score(args) -> int:
     import os
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # models load from local paths / pip packages only
+    from .metrics.applicable import for_output
     from .metrics.score import score_file
 
     out = score_file(args.predictions, tagger=args.tagger, embedder=args.embedder, lang=args.lang, ci=args.ci, n_boot=args.n_boot, seed=args.seed)
-    print(json.dumps(out, ensure_ascii=False, sort_keys=True))
+    print(json.dumps(for_output(out), ensure_ascii=False, sort_keys=True))  # a metric without a value: "n/a", its reason under not_applicable
     return 0
 
 

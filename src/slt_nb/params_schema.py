@@ -21,6 +21,7 @@ declares, that every default passes, and that the enumerations agree with the co
 from __future__ import annotations
 
 from .data.manifest import DATASETS, SPLITS
+from .data.populations import POPULATION_PATTERN
 from .llava_slt.config import PARTS as LLAVA_PARTS
 from .models.registry import FAMILIES
 from .train.device import PRECISIONS
@@ -37,6 +38,8 @@ SPLIT = {"enum": list(SPLITS)}
 DATASET = {"enum": list(DATASETS)}
 FAMILY = {"enum": list(FAMILIES)}
 STR_LIST = {"type": "array", "items": TEXT}
+POPULATION = {"type": "string", "pattern": POPULATION_PATTERN,  # slt_nb.data.populations
+              "description": "a population: 'train', 'dev', 'test' or several joined by '+' ('train+dev'), 'all' (every split) or 'release' (before the paper's cleaning)"}
 
 
 def nullable(schema: dict) -> dict:
@@ -109,6 +112,8 @@ RULES: dict[str, dict] = {
                                                          "synth": nullable({"type": "object"}), "options": nullable({"type": "object"})}}},
     # 02_frame_statistics
     "stats_split": SPLIT,
+    "table2_populations": {"propertyNames": DATASET, "additionalProperties": POPULATION},
+    "table6_populations": {"propertyNames": DATASET, "additionalProperties": POPULATION},
     "t_max": POS_INT,
     "long_threshold": NONNEG_INT,
     "rare_below": POS_INT,

@@ -1,9 +1,11 @@
 """Analyses of predictions beyond the metrics: vocabulary bias and noun phrases (paper Sec 4.4.2,
-Appendices C–D, Tables 12–15) and qualitative examples picked by a stated rule (Tables 7, 10, 11)."""
+Appendices C–D, Tables 12–15; the noun-phrase extraction is ours, the paper states none:
+:data:`NP_METHOD`) and qualitative examples picked by a stated rule (Tables 7, 10, 11)."""
 
 from .qualitative import SELECTION_RULE, pick_examples, sentence_scores
 from .vocab_bias import (
     CHUNK_RULE,
+    NP_METHOD,
     compare_noun_phrases,
     frequency_table,
     noun_phrase_counts,
@@ -15,6 +17,7 @@ from .vocab_bias import (
 
 __all__ = [
     "CHUNK_RULE",
+    "NP_METHOD",
     "SELECTION_RULE",
     "compare_noun_phrases",
     "frequency_table",

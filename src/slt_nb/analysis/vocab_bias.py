@@ -6,8 +6,12 @@ Words: :func:`~slt_nb.metrics.text.word_tokens` (NFC, lowercase, letter/digit ru
 dropped). Frequencies are raw occurrence counts in each text collection (as in the paper's
 tables; the training set is much larger, so its counts are larger).
 
-Noun phrases (:data:`CHUNK_RULE`), from the POS tags of :mod:`slt_nb.metrics.pger` (HanTa by
-default): a noun phrase is a maximal run ``ADJ* (NOUN|PROPN)+`` — attributive adjectives
+Noun phrases: **our method** (:data:`NP_METHOD`). The paper does not say how it extracted its noun
+phrases: Appendices C–D and Tables 12–15 name no tool or rule (Sec 4.2's "FLAIR part-of-speech tagging"
+is PGER's content words, not the noun phrases), so nothing here is attributed to it. Ours
+(:data:`CHUNK_RULE`), from the POS tags of :mod:`slt_nb.metrics.pger` (HanTa by default; lowercase text
+tagged as its truecased reading, :mod:`slt_nb.metrics.truecase`): a noun phrase is a maximal run
+``ADJ* (NOUN|PROPN)+`` — attributive adjectives
 directly before one or more nouns/proper nouns ("einzelne schauer", "nordwesten deutschlands",
 "neunundzwanzigsten oktober"). Articles and other determiners are not part of the phrase
 ("den süden" → "süden"), as in the paper's Table 12. With ``pronouns=True`` (default, to match
@@ -27,6 +31,7 @@ from ..metrics.pger import get_tagger, tag_text
 from ..metrics.text import normalise, word_tokens
 
 CHUNK_RULE = "maximal runs ADJ* (NOUN|PROPN)+, determiners excluded; personal/reflexive pronouns as one-word phrases when pronouns=True"
+NP_METHOD = "ours: POS tags + CHUNK_RULE; the paper does not state how it extracted noun phrases (App. C-D, Tables 12-15)"
 
 
 def word_counts(texts: Iterable[str]) -> Counter:

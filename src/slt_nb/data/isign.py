@@ -10,7 +10,10 @@ iSign has no official split. Two ways in:
   apply, the subset does not.
 
 Samples removed by the paper's filters are counted in the :class:`DropReport` (reasons
-``invalid_translation``, ``no_person_detected``, ``not_in_vocab_subset``), never silently, and
+``invalid_translation``, ``no_person_detected``, ``not_in_vocab_subset``), never silently, and kept
+with their text and frame count in ``DropReport.filtered`` (the paper's Tables 2 and 6 count the
+release before this cleaning: :mod:`.populations`; a clip the person check did not open is counted
+here, one that cannot be counted gets ``n_frames`` None), and
 so are rows whose video is missing (``missing_clip``, as the field drops them; an error with
 ``strict``). Every other problem (corrupt video, malformed row, duplicate uid) is collected and
 raised as one error (:mod:`.row_issues`).
@@ -44,6 +47,7 @@ from .row_issues import DropReport, RowIssues
 CSV = "iSign_v1.1.csv"
 SPLIT_CSV = "{split}.csv"
 PAPER_FRACTIONS = {"train": 0.86, "dev": 0.07, "test": 0.07}
+PAPER_FILTERS = ("invalid_translation", "no_person_detected", "not_in_vocab_subset")  # App. A's cleaning and subset
 
 
 def load_isign(
@@ -87,6 +91,7 @@ def load_isign(
     else:
         cands = _read(base / csv_name, "uid", videos, None, issues)
     cands = check_duplicates(cands, issues)
+    released = [c for c in cands if Path(c.fields["source"]).is_file()]  # the release before the paper's cleaning (clips on disk)
     cands = _on_disk(_valid_text(cands, issues), issues)
     counts: dict[str, tuple[int, float | None]] = {}
     if detector is not None:
@@ -96,6 +101,7 @@ def load_isign(
     else:
         cands = _subset_and_split(cands, drops, seed, split_fractions or PAPER_FRACTIONS, rare_threshold, n_rare, n_rest)
         cands = [c for c in cands if c.fields["split"] in wanted]
+    _record_filtered(released, drops, counts)
     if notes is not None:
         notes.append(f"isign: person detector: {drops.notes['person_detector']}")
         notes.append(f"isign: {drops.notes['subset']}")
@@ -165,6 +171,22 @@ def _with_person(cands, detector: PersonDetector, n: int, counts: dict, issues: 
         else:
             issues.drops.drop("no_person_detected", c.id)
     return kept
+
+
+def _record_filtered(released: list[Candidate], drops: DropReport, counts: dict) -> None:
+    """Put the rows the paper's filters removed (reasons :data:`PAPER_FILTERS`) in ``drops.filtered`` with
+    their text and frame count (None when the clip cannot be counted): Table 2 and 6 count the release
+    before cleaning (:mod:`.populations`). Rows of splits not asked for are not there (not filtered)."""
+    reason_of = {sid: reason for reason in PAPER_FILTERS for sid in drops.reasons.get(reason, [])}
+    for c in released:
+        if c.id not in reason_of:
+            continue
+        if c.id not in counts:
+            try:
+                counts[c.id] = default_count(c)
+            except SLTInputError:
+                counts[c.id] = (None, None)  # Table 2 counts it under "Uncounted clips"; not an error: the paper drops the row anyway
+        drops.filtered.append({"id": c.id, "text": c.fields["text"], "n_frames": counts[c.id][0], "reason": reason_of[c.id]})
 
 
 def _subset_and_split(cands, drops: DropReport, seed, fractions, rare_threshold, n_rare, n_rest) -> list[Candidate]:

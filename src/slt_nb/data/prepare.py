@@ -10,7 +10,9 @@ A dataset spec (one entry of the ``datasets`` parameter)::
 
 Writes ``<manifest_dir>/<name>.<split>.jsonl`` per split, ``<name>.drops.json`` (for every
 dataset: the rows dropped by reason with their ids -- the paper's filters, missing clips,
-segments past the end -- and the rows whose text was cleaned; :mod:`.row_issues`), and
+segments past the end -- and the rows whose text was cleaned; :mod:`.row_issues`),
+``<name>.filtered.jsonl`` (iSign: the rows the paper's own cleaning removed, with text and frame
+count, for statistics over the release before cleaning; :mod:`.populations`), and
 ``datasets.json`` describing what was prepared.
 """
 
@@ -22,7 +24,7 @@ from collections import Counter
 from pathlib import Path
 
 from ..errors import SLTInputError
-from ..io import write_json
+from ..io import write_json, write_jsonl
 from ..paths import resolve
 from ..report.paper_numbers import DATASET_LABELS
 from .manifest import DATASETS, SPLITS, manifest_path, read_manifest, write_manifest
@@ -100,6 +102,12 @@ def _write(record: dict, result, manifest_dir: str | Path) -> dict:
         if rows:
             record["manifests"][split] = str(write_manifest(rows, manifest_path(manifest_dir, record["name"], split)))
     d = result.drops
+    filtered = manifest_dir / f"{record['name']}.filtered.jsonl"  # the paper's cleaning's removed rows (Tables 2, 6: release population)
+    if d.filtered:
+        record["filtered"] = str(write_jsonl(filtered, d.filtered))
+    else:
+        filtered.unlink(missing_ok=True)  # none this run: no stale file from an earlier one
+        record["filtered"] = None
     record["drops"] = {"file": str(d.write(manifest_dir)), "total": d.total, "counts": d.counts, "cleaned": {k: len(v) for k, v in sorted(d.cleaned.items())}}
     return record
 

@@ -64,12 +64,16 @@ class DropReport:
     Reasons: the paper's own filters (iSign, Appendix A: ``invalid_translation``,
     ``no_person_detected``, ``not_in_vocab_subset``) and what the field drops
     (:data:`FIELD_DROPS`). Written as ``<dataset>.drops.json`` beside the manifests.
+    ``filtered``: the rows the paper's own filters removed, ``{"id", "text", "n_frames", "reason"}``
+    each (``n_frames`` None when the clip could not be counted), for the statistics of the release
+    before cleaning (:mod:`.populations`); 01_data_prep writes them to ``<dataset>.filtered.jsonl``.
     """
 
     dataset: str
     reasons: dict[str, list[str]] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
     cleaned: dict[str, list[str]] = field(default_factory=dict)
+    filtered: list[dict] = field(default_factory=list)
 
     def drop(self, reason: str, sample_id: str) -> None:
         self.reasons.setdefault(reason, []).append(sample_id)

@@ -12,6 +12,13 @@ offline), ``flair:ORG/NAME`` (the paper's: ``flair:flair/upos-multi``), ``flair:
 Tokens for tagging keep their case (German capitalisation helps the tagger) and punctuation;
 English clitics (``n't 's 'm 're 've 'll 'd``) are split off.
 
+Languages: the paper's PGER is defined for the German and English of its datasets; for Chinese (CSL-Daily)
+it is **undefined** (:data:`UNDEFINED_LANGS`): :func:`pger` raises :class:`PGERUndefined` whatever the tagger,
+and every report prints "n/a" with the reason (:mod:`.applicable`), never a number or ``nan``.
+
+Lowercase text (the PHOENIX-2014T translations): HanTa tags it as its truecased reading (:mod:`.truecase`);
+the signature's ``case`` field says so.
+
 Edge cases: a reference with an **empty** entity set has no defined PGER: the sentence is
 **excluded** from the average and counted (``n_excluded_empty_reference``). An empty prediction
 (entity set empty, reference not) scores 0. Corpus PGER = plain mean over scored sentences, in
@@ -62,6 +69,7 @@ __all__ = [  # the tagger names are re-exported: `from slt_nb.metrics.pger impor
     "CONTENT", "DEFAULT_TAGGER", "FLAIR_LANGS", "FLAIR_WEIGHTS", "HANTA_UPOS", "PAPER_FLAIR_MODEL", "TAGGERS", "TAG_WINDOW",
     "TAG_WORD_CHARS", "UPOS", "FlairTagger", "HantaTagger", "PGERResult", "SpacyEnTagger", "Tagger", "TaggerLanguageUnsupported",
     "TaggerUnavailable", "content_words", "get_tagger", "penn_to_upos", "pger", "pger_pair", "pger_signature", "tag_text", "tag_tokens",
+    "PGERUndefined", "UNDEFINED_LANGS", "check_defined",
 ]  # fmt: skip
 
 TAG_WINDOW = 1000  # tokens a tagger sees at once
@@ -116,7 +124,8 @@ def content_words(text: str, tagger: Tagger | str | None, lang: str) -> set[str]
 
 
 def pger_pair(ref: str, hyp: str, tagger, lang: str) -> float | None:
-    """Eq. 3 for one pair, in [0, 1]; None when the reference has no content words."""
+    """Eq. 3 for one pair, in [0, 1]; None when the reference has no content words. :class:`PGERUndefined` for Chinese."""
+    check_defined(lang)
     tagger = get_tagger(tagger)
     ent_ref = content_words(ref, tagger, lang)
     if not ent_ref:
@@ -136,20 +145,42 @@ class PGERResult(Bounded):
     n_tokens_shortened: int = 0  # tokens longer than TAG_WORD_CHARS characters, shown shortened to the tagger
 
 
-def pger_signature(tagger_name: str, lang: str) -> str:
+def pger_signature(tagger_name: str, lang: str, case: str | None = None) -> str:
+    """``case``: how the tagger treats the text's case (:mod:`.truecase`; a tagger object's ``case``)."""
     return signature(
-        metric="pger", tagger=tagger_name, lang=lang, ent="noun+propn+verb+adj", match="lower-surface-set", empty_ref="excluded", avg="sentence-mean"
+        metric="pger", tagger=tagger_name, case=case, lang=lang, ent="noun+propn+verb+adj", match="lower-surface-set", empty_ref="excluded",
+        avg="sentence-mean",
     )
+
+
+# Languages the small-VLM paper's PGER is not defined for, and why (printed as "n/a" with this reason).
+UNDEFINED_LANGS = {
+    "zh": "PGER is not defined for Chinese: the small-VLM paper defines it (Sec 4.2, Eq. 3) on FLAIR POS tags of the words of its "
+    "German and English datasets; Chinese is written without word boundaries and CSL-Daily is not one of its datasets",
+}
+
+
+class PGERUndefined(TaggerLanguageUnsupported):
+    """PGER has no definition for this language (:data:`UNDEFINED_LANGS`), whatever the tagger: reported as "n/a"
+    with :attr:`problem` as the reason (:mod:`.applicable`)."""
+
+
+def check_defined(lang: str) -> None:
+    """:class:`PGERUndefined` when the paper's PGER is undefined for ``lang``."""
+    if lang in UNDEFINED_LANGS:
+        raise PGERUndefined(UNDEFINED_LANGS[lang], hint="PGER is reported as n/a for this language")
 
 
 def pger(hyps: Sequence[str], refs: Sequence[str], *, tagger: Tagger | str | None = DEFAULT_TAGGER, lang: str) -> PGERResult:
     """Corpus PGER (Eq. 3) over N sentence pairs: mean of the scored sentences, in [0, 1] (see the module docstring).
 
     Raises :class:`~slt_nb.errors.SLTInputError` for a text longer than :data:`~.limits.MAX_SENTENCE_CHARS`
-    characters, :class:`TaggerLanguageUnsupported` when the tagger has no model for ``lang``, ValueError
-    if the lists differ in length."""
+    characters, :class:`PGERUndefined` for a language the paper's PGER is not defined for (Chinese),
+    :class:`TaggerLanguageUnsupported` when the tagger has no model for ``lang``, ValueError if the lists
+    differ in length."""
     if len(hyps) != len(refs):
         raise ValueError(f"{len(hyps)} predictions but {len(refs)} references")
+    check_defined(check_lang(lang))
     check_lengths(hyps, refs)
     tagger = get_tagger(tagger)
     per = np.array([np.nan if (s := pger_pair(r, h, tagger, lang)) is None else s for h, r in zip(hyps, refs)], dtype=float)
@@ -161,7 +192,7 @@ def pger(hyps: Sequence[str], refs: Sequence[str], *, tagger: Tagger | str | Non
         per_sentence=per,
         n_scored=n,
         n_excluded_empty_reference=len(per) - n,
-        signature=pger_signature(tagger.name, lang),
+        signature=pger_signature(tagger.name, lang, getattr(tagger, "case", None)),
         n_tagged_in_windows=int(long[0]),
         n_tokens_shortened=int(long[1]),
     )

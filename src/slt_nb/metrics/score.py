@@ -13,8 +13,11 @@ clamped, anything further is a bug and raises). Limits: a prediction or referenc
 :class:`~slt_nb.errors.SLTInputError` naming the file, line and sample, before any metric runs.
 
 ``tagger=None``/``"none"`` skips PGER and ``embedder="none"`` skips TSR (their values are then
-None and their signatures say ``skipped``). When the tagger has no model for the language
-(HanTa and Chinese), PGER is None and its signature says why.
+None and their signatures say ``skipped``). PGER for Chinese is undefined (the small-VLM paper defines
+it on the German and English of its datasets, :data:`.pger.UNDEFINED_LANGS`), and a tagger may have no
+model for the language: PGER is then None, ``not_applicable["pger"]`` says why, its signature says
+``status:n/a`` (undefined) or ``status:unavailable`` (tagger) with the reason, and every report prints
+"n/a" (:mod:`.applicable`).
 
 The paper's models are named by hub id (``tagger="flair:flair/upos-multi"``,
 ``embedder="sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2"``) and read from the local
@@ -32,7 +35,7 @@ from ..report.signature import signature
 from .bleu import corpus_bleu
 from .bootstrap import DEFAULT_N, DEFAULT_SEED, bootstrap_ci
 from .limits import check_lengths
-from .pger import DEFAULT_TAGGER, TaggerLanguageUnsupported, get_tagger, pger
+from .pger import DEFAULT_TAGGER, PGERUndefined, TaggerLanguageUnsupported, get_tagger, pger
 from .predictions import Prediction, common_value, read_predictions
 from .rouge import rouge_l
 from .text import DATASET_LANG, check_lang, lang_of_dataset
@@ -79,6 +82,7 @@ def score_records(
     check_lengths(hyps, refs, ids=[r.id for r in records], lines=[r.line for r in records], file=file)
     out: dict = {}
     sigs: dict[str, str] = {}
+    not_applicable: dict[str, str] = {}  # metric -> why it has no value (printed "n/a", .applicable)
 
     bleu = corpus_bleu(hyps, refs, lang=lang)
     for k in (1, 2, 3, 4):
@@ -109,9 +113,11 @@ def score_records(
         tg = get_tagger(tagger, fallback=fallback, trust_flair_pickle=trust_flair_pickle)
         try:
             p = pger(hyps, refs, tagger=tg, lang=lang)
-        except TaggerLanguageUnsupported as exc:
+        except TaggerLanguageUnsupported as exc:  # PGERUndefined (Chinese) or a tagger without the language: "n/a" + reason
             out["pger"] = None
-            sigs["pger"] = signature(metric="pger", tagger=tg.name, lang=lang, status="unavailable", reason=exc.problem.replace("|", "/"))
+            not_applicable["pger"] = exc.problem
+            status = "n/a" if isinstance(exc, PGERUndefined) else "unavailable"
+            sigs["pger"] = signature(metric="pger", tagger=tg.name, lang=lang, status=status, reason=exc.problem.replace("|", "/"))
         else:
             out["pger"] = p.score
             sigs["pger"] = p.signature
@@ -126,6 +132,7 @@ def score_records(
     for f in ("dataset", "split", "model", "params_hash"):
         out[f] = common_value(records, f)
     out["counts"] = counts
+    out["not_applicable"] = not_applicable
     if ci:
         b = bootstrap_ci(hyps, refs, lang=lang, n=n_boot, seed=seed)
         sigs["ci"] = b.pop("signature")

@@ -11,6 +11,19 @@ Taggers (the signature names the one actually used):
   - English: ``NN0, NN1, NN2`` → NOUN; ``NP0`` → PROPN; ``VVB, VVD, VVG, VVI, VVN, VVZ`` → VERB;
     ``AJ0, AJC, AJS`` → ADJ; ``VB*`` (be), ``VD*`` (do), ``VH*`` (have), ``VM0`` (modals) → AUX,
     not content (approximates UD AUX; main-verb "have"/"do" are lost too). ``PNP`` → PRON.
+
+  **Lowercase text** (:data:`HANTA_CASE`; the PHOENIX-2014T translations are all lowercase). HanTa scores
+  each reading of a word by its lowercased form plus a case term, log P(capitalised | tag): in German a
+  lowercase word is almost never a noun (log P(lower | NN) = -5.7), so on lowercase text HanTa 1.2.1 misses
+  nouns that are also something else ("am abend" -> ADV, "heute nacht", "im osten hagel" -> imperative). A text in
+  which no token but the first (whose case HanTa ignores anyway) has a capital letter carries no case
+  information; it is tagged as its truecased reading: every tag reading is scored with the case that tag
+  usually has (the larger of log P(upper | tag) and log P(lower | tag): German nouns capitalised, other
+  words lowercase). A text with capitals elsewhere is tagged as HanTa does. On 1,000 sentences of the
+  synthetic German corpus (seed 0; :mod:`slt_nb.synth.nouns_de` knows its nouns, :mod:`.noun_recall`
+  measures) noun recall goes from 0.9192 (2,436 of 2,650 noun tokens) to 0.9996 (2,649), precision from
+  0.9947 to 0.9933 (``tests/test_tagger_lowercase.py``). ``HantaTagger(truecase=False)``: HanTa as it is.
+  The signatures of PGER and of the noun phrases name the policy (``case:``).
 * ``flair:ORG/NAME`` (the paper's: ``flair:flair/upos-multi``, FLAIR's multilingual UPOS tagger, which
   covers German and English; ``flair`` alone means that one): a FLAIR ``SequenceTagger`` by hub id, read
   from the local Hugging Face cache (``$HF_HOME/hub``, then flair's own ``~/.flair/models/NAME``), never
@@ -37,6 +50,7 @@ from typing import ClassVar, Protocol
 
 from ..errors import SLTInputError
 from .tagsets import HANTA_UPOS, UPOS, penn_to_upos
+from .truecase import AS_IS, HANTA_CASE, is_caseless, truecased_model
 
 TAGGERS = ("hanta", "flair", "spacy-en")
 DEFAULT_TAGGER = "hanta"
@@ -57,6 +71,7 @@ class TaggerLanguageUnsupported(TaggerUnavailable):
 
 class Tagger(Protocol):
     name: str  # goes into the signature
+    case: str  # how it treats the text's case (HANTA_CASE, AS_IS), in the signature too
 
     def tag(self, tokens: list[str], lang: str) -> list[tuple[str, str, str]]:
         """(token, tagger's own tag, UPOS-like class) per token."""
@@ -64,26 +79,33 @@ class Tagger(Protocol):
 
 
 class HantaTagger:
+    """HanTa 1.2.1 (German, English); ``truecase``: lowercase text tagged as its truecased reading (module docstring)."""
+
     MODELS: ClassVar[dict[str, str]] = {"de": "morphmodel_ger.pgz", "en": "morphmodel_en.pgz"}
 
-    def __init__(self) -> None:
+    def __init__(self, *, truecase: bool = True) -> None:
         self.name = f"hanta-{version('HanTa')}"
+        self.case = HANTA_CASE if truecase else AS_IS
         self._models: dict = {}
         self._cache: dict = {}
 
-    def _model(self, lang: str):
+    def _model(self, lang: str, caseless: bool = False):
         if lang not in self.MODELS:
             raise TaggerLanguageUnsupported(f"tagger hanta has no model for language {lang!r}", hint="HanTa covers German and English only")
         if lang not in self._models:
             from HanTa import HanoverTagger as ht
 
             self._models[lang] = ht.HanoverTagger(self.MODELS[lang])
-        return self._models[lang]
+        if not (caseless and self.case == HANTA_CASE):
+            return self._models[lang]
+        if (lang, "truecased") not in self._models:
+            self._models[lang, "truecased"] = truecased_model(self._models[lang])
+        return self._models[lang, "truecased"]
 
     def tag(self, tokens: list[str], lang: str) -> list[tuple[str, str, str]]:
         key = (lang, tuple(tokens))
         if key not in self._cache:
-            model = self._model(lang)
+            model = self._model(lang, is_caseless(tokens))
             if not tokens:
                 self._cache[key] = []
             else:
@@ -132,6 +154,7 @@ class FlairTagger:
             self.path = Path(self.source)
             self.name = f"flair-{v}:{self.path.name}"
         self.langs = FLAIR_LANGS.get(self.hub_id or "")
+        self.case = AS_IS
         self._model = None
         self._cache: dict = {}
 
@@ -198,6 +221,7 @@ class FlairTagger:
 
 class SpacyEnTagger:
     PIPELINES = ("en_core_web_sm",)
+    case = AS_IS
 
     def __init__(self) -> None:
         try:

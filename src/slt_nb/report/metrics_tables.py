@@ -10,7 +10,8 @@ family models, other models (alphabetical), the baseline, and — in Tables 4–
 shuffled-reference control (:func:`shuffled_control`).
 
 Scales: BLEU and ROUGE-L ×100 with two decimals (as the paper's Table 3), their 95% bootstrap
-intervals as ``"lo–hi"`` strings; TSR and PGER as fractions with four decimals (Tables 4–5).
+intervals as ``"lo–hi"`` strings; TSR and PGER as fractions with four decimals (Tables 4–5), "n/a"
+where a metric has no value (PGER for Chinese), with the reason in the notes (:func:`na_notes`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SLTInputError
+from ..metrics.applicable import cell, reasons
 from ..metrics.bootstrap import DEFAULT_N, DEFAULT_SEED, paired_bootstrap
 from ..metrics.pger import DEFAULT_TAGGER, TaggerLanguageUnsupported, get_tagger, pger
 from ..metrics.predictions import Prediction, read_predictions
@@ -308,6 +310,7 @@ class ControlScores:
     tsr_recall: float | None
     pger: float | None
     n: int
+    not_applicable: dict = field(default_factory=dict)  # metric -> why it has no value (printed "n/a")
 
 
 def control_scores(ss: ScoreSet, dataset: str, split: str = "test") -> ControlScores | None:
@@ -318,19 +321,21 @@ def control_scores(ss: ScoreSet, dataset: str, split: str = "test") -> ControlSc
     hyps = shuffled_control(ref_item.records)
     refs = [r.reference for r in ref_item.records]
     tsr = tsr_rec = p = None
+    not_applicable = {}
     if not (isinstance(ss.embedder, str) and ss.embedder.lower() == "none"):
         t = translation_soft_recall(hyps, refs, embedder=ss.embedder)
         tsr, tsr_rec = t.tsr, t.tsr_recall
     if ss.tagger is not None and not (isinstance(ss.tagger, str) and ss.tagger.lower() == "none"):
         try:
             p = pger(hyps, refs, tagger=get_tagger(ss.tagger), lang=ref_item.lang).score
-        except TaggerLanguageUnsupported:
-            p = None
-    return ControlScores(tsr=tsr, tsr_recall=tsr_rec, pger=p, n=len(refs))
+        except TaggerLanguageUnsupported as exc:  # Chinese (undefined) or a tagger without the language
+            not_applicable["pger"] = exc.problem
+    return ControlScores(tsr=tsr, tsr_recall=tsr_rec, pger=p, n=len(refs), not_applicable=not_applicable)
 
 
 def _r4(v):
-    return None if v is None else round(float(v), 4)
+    """A TSR/PGER cell: four decimals, or "n/a" where there is no value (:func:`slt_nb.metrics.applicable.cell`)."""
+    return cell(v, 4)
 
 
 def _semantic_rows(ss: ScoreSet, split: str, control: bool, columns) -> list[dict]:
@@ -358,6 +363,12 @@ TSR_RECALL = "TSR recall (÷C(ref))"
 def table5(ss: ScoreSet, *, split: str = "test", control: bool = True) -> pd.DataFrame:
     """Table 5 (ours): TSR in both forms, labelled, per dataset × model on the test split."""
     return pd.DataFrame(_semantic_rows(ss, split, control, lambda sc: {TSR_PRINTED: _r4(sc.get("tsr")), TSR_RECALL: _r4(sc.get("tsr_recall"))}))
+
+
+def na_notes(ss: ScoreSet, key: str, label: str, split: str = "test") -> list[str]:
+    """Table notes saying why a ``key`` cell is "n/a" (e.g. PGER for Chinese), once per dataset and reason
+    (the control row of a dataset has the same language, so the same reason)."""
+    return reasons([(ss.label(s.file.dataset), s.scores) for s in ss.select(split=split)], key, label)
 
 
 def semantic_signature(ss: ScoreSet, key: str, split: str = "test") -> str:
@@ -696,15 +707,25 @@ def vocab_bias_outputs(records: Sequence[Prediction], train: Sequence[str], *, l
     }
 
 
-def vocab_signature(tagger_name: str, *, unit: str = "np", top: int | None = None, pronouns: bool = True) -> str:
-    """Signature of the noun-phrase (or word) counts/comparisons; ``pronouns``: whether personal and
-    reflexive pronouns count as phrases (Tables 14-15: yes; Tables 12-13 comparisons: no)."""
+# Under every noun-phrase table (12-15): whose method it is.
+NP_METHOD_NOTE = (
+    "Noun phrases: our extraction (POS tags, then maximal runs of adjectives + nouns/proper nouns; slt_nb.analysis.CHUNK_RULE). "
+    "The paper does not say how it extracted its noun phrases (App. C-D); the FLAIR POS tagging of its Sec 4.2 is PGER's."
+)
+
+
+def vocab_signature(tagger, *, unit: str = "np", top: int | None = None, pronouns: bool = True) -> str:
+    """Signature of the noun-phrase (or word) counts/comparisons; ``tagger``: the tagger object (its name and
+    ``case`` policy go in) or its name; ``pronouns``: whether personal and reflexive pronouns count as phrases
+    (Tables 14-15: yes; Tables 12-13 comparisons: no). ``np:ours``: the extraction is ours (:data:`NP_METHOD_NOTE`)."""
     from ..analysis.vocab_bias import CHUNK_RULE
     from ..metrics.text import TOKENIZER_ID
 
     if unit == "np":
+        name, case = (tagger, None) if isinstance(tagger, str) else (tagger.name, getattr(tagger, "case", None))
         chunk = CHUNK_RULE.split(";")[0].replace("|", "/")
-        return signature(unit="noun-phrase", tagger=tagger_name, chunk=chunk, pronouns="yes" if pronouns else "no", top=top, count="occurrences")
+        return signature(unit="noun-phrase", np="ours", tagger=name, case=case, chunk=chunk, pronouns="yes" if pronouns else "no", top=top,
+                         count="occurrences")
     return signature(unit="word", tok=TOKENIZER_ID, top=top, count="occurrences")
 
 
