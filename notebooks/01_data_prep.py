@@ -22,6 +22,10 @@
 #   sign-language corpus is generated (`slt-nb synth`) *in the real on-disk formats* — a
 #   PHOENIX-2014T tree (German weather forecasts, PNG frame folders) and a How2Sign tree (English,
 #   mp4 clips) — and read back by the same loaders a real run uses.
+# * **All five datasets, synthetic** (`params/all-datasets.yaml`): the same plus OpenASL (English
+#   news, `openasl-v1.0.tsv` + mp4), iSign (Indian English, `iSign_v1.1.csv` + mp4, with clips
+#   lacking a signer and rows lacking a translation for the Appendix A cleaning to drop) and
+#   CSL-Daily (Chinese, label pickle + `split_1.txt` + JPEG frame folders); `slt-nb synth --help`.
 # * **Real data** (`params/paper.yaml`): point each dataset's `root` at the released files.
 #
 # Run headless: `slt-nb reproduce --params params/default.yaml --only 01_data_prep`.

@@ -68,12 +68,16 @@ def test_english_text_is_how2sign_style():
     assert not any(re.search(r"\ba [aeiou]", t) for t in texts)  # 'an onion'
 
 
+GLOSS_SPELLING = {"de": r"[A-Z0-9-]+", "en": r"[A-Z0-9-]+", "en-news": r"[A-Z0-9-]+", "en-in": r"[A-Z0-9-]+", "zh": r"[\u4e00-\u9fff]+"}
+
+
 @pytest.mark.parametrize("lang", LANGS)
-def test_glosses_are_uppercase_and_in_the_vocabulary(lang):
+def test_glosses_are_spelt_as_the_corpus_does_and_in_the_vocabulary(lang):
+    """Uppercase Latin glosses (PHOENIX, ASL/ISL conventions); Chinese words for CSL-Daily."""
     vocab = set(Grammar(lang).vocabulary())
     for s in sentences(lang, 1000):
         assert s.glosses and set(s.glosses) <= vocab
-        assert all(re.fullmatch(r"[A-Z0-9-]+", g) for g in s.glosses)
+        assert all(re.fullmatch(GLOSS_SPELLING[lang], g) for g in s.glosses)
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -332,6 +336,11 @@ def test_default_sizes():
     ph, h2s = SynthConfig().resolved("phoenix"), SynthConfig().resolved("how2sign")
     assert (ph.n_train, ph.n_dev, ph.n_test, ph.width, ph.height, ph.fps) == (400, 50, 50, 80, 96, 25)
     assert (h2s.width, h2s.height, h2s.fps, h2s.n_signers) == (96, 96, 24, 5)
+    assert (ph.n_no_signer, ph.n_invalid_text) == (0, 0) == (h2s.n_no_signer, h2s.n_invalid_text)
+    for fmt in ("openasl", "isign", "csl-daily"):
+        c = SynthConfig().resolved(fmt)
+        assert (c.width, c.height, c.fps) == (96, 96, 25)
+    assert (SynthConfig().resolved("isign").n_no_signer, SynthConfig().resolved("isign").n_invalid_text) == (10, 10)  # 2 % of 500
 
 
 @pytest.mark.parametrize(

@@ -22,10 +22,25 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value}")
+    return value
+
+
+SYNTH_SIZES = ("n_train", "n_dev", "n_test", "width", "height", "n_signers")
+SYNTH_ISIGN = ("n_no_signer", "n_invalid_text")
+SYNTH_LANGS = ("de", "en", "en-news", "en-in", "zh")  # slt_nb.synth.grammar.LANGS, spelt out: the parser imports no numpy (a test checks)
+
+
 def cmd_synth(args) -> int:
     from .synth import generate
 
-    sizes = {k: getattr(args, k) for k in ("n_train", "n_dev", "n_test", "width", "height", "n_signers") if getattr(args, k) is not None}
+    sizes = {k: getattr(args, k) for k in (*SYNTH_SIZES, *SYNTH_ISIGN) if getattr(args, k) is not None}
     root = generate(args.out, fmt=args.format, lang=args.lang, seed=args.seed, **sizes)
     print(root)
     return 0
@@ -105,11 +120,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("synth", help="generate the embedded synthetic sign-language corpus in a real dataset format")
     s.add_argument("--out", required=True, help="output folder")
-    s.add_argument("--format", required=True, choices=["phoenix", "how2sign"], help="on-disk format to write")
-    s.add_argument("--lang", required=True, choices=["de", "en"], help="spoken language of the translations")
+    s.add_argument("--format", required=True, choices=list(DATASETS), help="on-disk format to write (the dataset's loader reads it)")
+    s.add_argument("--lang", default=None, choices=SYNTH_LANGS, help="lexicon of the translations (default: the format's own: "
+                   "phoenix de, how2sign en, openasl en-news, isign en-in, csl-daily zh)")
     s.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    for name in ("n_train", "n_dev", "n_test", "width", "height", "n_signers"):
+    for name in SYNTH_SIZES:
         s.add_argument(f"--{name.replace('_', '-')}", dest=name, type=_positive_int, default=None, help=f"{name.replace('_', ' ')} (default: the synth config's)")
+    for name in SYNTH_ISIGN:
+        s.add_argument(f"--{name.replace('_', '-')}", dest=name, type=_count, default=None,
+                       help=f"isign only: {name.replace('n_', 'rows with ').replace('_', ' ')} that its cleaning drops (default: 2%% of the rows, at least 1)")
     s.set_defaults(func=cmd_synth)
 
     s = sub.add_parser("stats", help="print the Table 2 and Table 6 figures of a dataset as JSON")

@@ -1,4 +1,9 @@
-"""The released on-disk formats the synthetic corpus imitates: RWTH-PHOENIX-Weather 2014T and How2Sign.
+"""The released on-disk formats the synthetic corpus imitates: what every format shares, PHOENIX-2014T and How2Sign.
+
+A :class:`Format` knows a release's layout: its dataset folder, how clips are grouped and named,
+where each clip's media goes (PNG or JPEG frame folder, or mp4) and how the annotation files
+are written. OpenASL, iSign and CSL-Daily are in :mod:`.fmt_openasl`, :mod:`.fmt_isign` and
+:mod:`.fmt_csl_daily`; :mod:`.catalog` lists them all.
 
 PHOENIX-2014T::
 
@@ -19,17 +24,18 @@ signed by one signer; names are derived deterministically from the given generat
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
-from ..io import atomic_path
+from ..io import write_text
+from .media import write_jpg_frames, write_mp4, write_png_frames
+from .planning import Planner
 
-FORMATS = ("phoenix", "how2sign")
-SPLIT_NAMES = {"phoenix": {"train": "train", "dev": "dev", "test": "test"}, "how2sign": {"train": "train", "dev": "val", "test": "test"}}
+__all__ = ["Clip", "Format", "How2Sign", "Phoenix", "write_jpg_frames", "write_mp4", "write_png_frames"]
 
+SPLITS = ("train", "dev", "test")
 PHOENIX_ROOT = "PHOENIX-2014-T"
 PHOENIX_FRAMES = "features/fullFrame-210x260px"  # the released folder name, whatever the resolution
 PHOENIX_COLUMNS = ("name", "video", "start", "end", "speaker", "orth", "translation")
@@ -44,27 +50,49 @@ _YT_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_
 class Clip:
     """One sentence clip: names, who signs it, what is said and signed, its frame count."""
 
-    split: str  # train / dev / test
-    name: str  # PHOENIX name or How2Sign SENTENCE_NAME
-    group: str  # PHOENIX broadcast or How2Sign VIDEO_ID
+    split: str  # train / dev / test, or "extra" (iSign rows the Appendix A cleaning drops)
+    name: str  # PHOENIX name, How2Sign SENTENCE_NAME, OpenASL vid, iSign uid, CSL-Daily folder name
+    group: str  # PHOENIX broadcast, How2Sign VIDEO_ID, OpenASL yid, iSign source video, CSL-Daily sentence
     signer: int
     text: str
     glosses: list[str]
     video_name: str = ""  # How2Sign VIDEO_NAME
     sentence_id: str = ""  # How2Sign SENTENCE_ID
-    gap: float = 0.0  # How2Sign: seconds between the previous sentence (or the video start) and this one
+    gap: float = 0.0  # How2Sign, OpenASL: seconds between the previous sentence (or the video start) and this one
     n_frames: int = 0
+    words: tuple[str, ...] = ()  # the text's words (CSL-Daily label_word)
+    start: float = 0.0  # OpenASL: seconds from the start of the parent video
+    empty: bool = False  # nobody in the picture (iSign): rendered with render_empty, n_frames set by the plan
+    extra: dict = field(default_factory=dict)  # format-specific fields
 
 
-def phoenix_group(rng: np.random.Generator) -> str:
-    """A broadcast name like ``01April_2010_Thursday_heute``."""
-    day = dt.date(2009, 6, 1) + dt.timedelta(days=int(rng.integers(0, 3 * 365)))
-    show = ("heute", "tagesschau")[int(rng.integers(0, 2))]
-    return f"{day.day:02d}{_MONTHS[day.month - 1]}_{day.year}_{_WEEKDAYS[day.weekday()]}_{show}"
+class Format(Planner):
+    """A released layout. Subclasses set the class attributes and the methods marked so."""
 
+    name: str
+    lang: str  # default lexicon (grammar.LEXICONS)
+    size: tuple[int, int]  # default (width, height)
+    fps: int
+    media: str  # "png" | "jpg" (frame folders) or "mp4"
+    folder: str = ""  # the dataset folder under the output folder ("" = the output folder itself)
+    needs_lengths: bool = False  # clips are named by their duration: frame counts are computed before rendering
+    has_extras: bool = False  # writes rows the loader's cleaning drops (iSign): the n_no_signer / n_invalid_text options
 
-def phoenix_name(group: str, number: int) -> str:
-    return f"{group}-{number}"
+    def root(self, out_dir: str | Path) -> Path:
+        """Where the format's tree starts (what the loader's ``root`` points at)."""
+        return Path(out_dir) / self.folder if self.folder else Path(out_dir)
+
+    def name_clips(self, plan: dict[str, list[Clip]], fps: int) -> None:
+        """Name clips once their frame counts are known (formats with ``needs_lengths``)."""
+
+    def clip_path(self, root: Path, clip: Clip) -> Path:  # subclass
+        raise NotImplementedError
+
+    def generated_paths(self, root: Path) -> list[Path]:  # subclass: what a regeneration removes
+        raise NotImplementedError
+
+    def write_annotations(self, root: Path, plan: dict[str, list[Clip]], speakers: list[str], fps: int) -> None:  # subclass
+        raise NotImplementedError
 
 
 def how2sign_group(rng: np.random.Generator) -> str:
@@ -72,71 +100,71 @@ def how2sign_group(rng: np.random.Generator) -> str:
     return "".join(_YT_ALPHABET[i] for i in rng.integers(0, len(_YT_ALPHABET), 11))
 
 
-def how2sign_names(video_id: str, camera: int, k: int) -> tuple[str, str, str]:
-    """(VIDEO_NAME, SENTENCE_ID, SENTENCE_NAME) of sentence ``k`` of a video."""
-    return f"{video_id}-{camera}-rgb_front", f"{video_id}_{k}", f"{video_id}_{k}-{camera}-rgb_front"
+class Phoenix(Format):
+    """RWTH-PHOENIX-Weather 2014T (see the module docstring)."""
 
+    name, lang, size, fps, media, folder = "phoenix", "de", (80, 96), 25, "png", PHOENIX_ROOT  # PHOENIX is portrait 210x260
+    unique_groups = False
 
-def clip_path(root: Path, fmt: str, split: str, name: str) -> Path:
-    """Frame folder (PHOENIX) or mp4 file (How2Sign) of a clip."""
-    if fmt == "phoenix":
-        return root / PHOENIX_FRAMES / SPLIT_NAMES[fmt][split] / name
-    return root / "sentence_level" / SPLIT_NAMES[fmt][split] / "rgb_front" / f"{name}.mp4"
+    def group_name(self, rng: np.random.Generator) -> str:
+        """A broadcast name like ``01April_2010_Thursday_heute``."""
+        day = dt.date(2009, 6, 1) + dt.timedelta(days=int(rng.integers(0, 3 * 365)))
+        show = ("heute", "tagesschau")[int(rng.integers(0, 2))]
+        return f"{day.day:02d}{_MONTHS[day.month - 1]}_{day.year}_{_WEEKDAYS[day.weekday()]}_{show}"
 
+    def make_clip(self, split, group, signer, camera, first, j, number, sentence, rng) -> Clip:
+        return Clip(split, f"{group}-{number}", group, signer, sentence.text, sentence.glosses)
 
-def annotation_path(root: Path, fmt: str, split: str) -> Path:
-    if fmt == "phoenix":
-        return root / "annotations" / "manual" / f"PHOENIX-2014-T.{SPLIT_NAMES[fmt][split]}.corpus.csv"
-    return root / f"how2sign_realigned_{SPLIT_NAMES[fmt][split]}.csv"
+    def clip_path(self, root: Path, clip: Clip) -> Path:
+        return root / PHOENIX_FRAMES / clip.split / clip.name
 
+    def annotation_path(self, root: Path, split: str) -> Path:
+        return root / "annotations" / "manual" / f"PHOENIX-2014-T.{split}.corpus.csv"
 
-def generated_paths(root: Path, fmt: str) -> list[Path]:
-    """What a generation writes under ``root`` (what a regeneration removes)."""
-    if fmt == "phoenix":
+    def generated_paths(self, root: Path) -> list[Path]:
         return [root / "annotations", root / "features"]
-    return [annotation_path(root, fmt, s) for s in SPLIT_NAMES[fmt]] + [root / "sentence_level"]
+
+    def write_annotations(self, root, plan, speakers, fps) -> None:
+        for split in SPLITS:
+            lines = ["|".join(PHOENIX_COLUMNS)]
+            for c in plan[split]:
+                lines.append("|".join((c.name, f"{c.name}/1/*.png", "-1", "-1", speakers[c.signer], " ".join(c.glosses), c.text)))
+            write_text(self.annotation_path(root, split), "\n".join(lines) + "\n")
 
 
-def write_png_frames(folder: Path, frames: np.ndarray) -> None:
-    """PHOENIX frame folder: images0001.png ... (1-based, 4 digits)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for i, frame in enumerate(frames, 1):
-        Image.fromarray(frame).save(folder / f"images{i:04d}.png", compress_level=1)
+class How2Sign(Format):
+    """How2Sign's sentence-level clips with the realigned timestamps (see the module docstring)."""
 
+    name, lang, size, fps, media = "how2sign", "en", (96, 96), 24, "mp4"
+    unique_groups = True  # VIDEO_IDs are unique
+    SPLIT_NAMES = {"train": "train", "dev": "val", "test": "test"}
 
-def write_mp4(path: Path, frames: np.ndarray, fps: int) -> None:
-    """H.264 (yuv420p, CRF 14) mp4 with exactly ``len(frames)`` frames; width and height must be even."""
-    import imageio_ffmpeg
+    def group_name(self, rng: np.random.Generator) -> str:
+        return how2sign_group(rng)
 
-    height, width = frames.shape[1:3]
-    with atomic_path(path) as tmp:
-        writer = imageio_ffmpeg.write_frames(
-            str(tmp), (width, height), fps=fps, codec="libx264", pix_fmt_out="yuv420p", quality=None,
-            macro_block_size=2, ffmpeg_log_level="error",
-            output_params=["-crf", "14", "-preset", "fast", "-threads", "1", "-f", "mp4"],
-        )  # fmt: skip
-        writer.send(None)
-        for frame in frames:  # (H, W, 3) uint8
-            writer.send(np.ascontiguousarray(frame))
-        writer.close()
+    def make_clip(self, split, group, signer, camera, first, j, number, sentence, rng) -> Clip:
+        video_name, sentence_id, name = f"{group}-{camera}-rgb_front", f"{group}_{first + j}", f"{group}_{first + j}-{camera}-rgb_front"
+        gap = float(rng.uniform(2.0, 30.0) if j == 0 else rng.uniform(0.3, 4.0))
+        return Clip(split, name, group, signer, sentence.text, sentence.glosses, video_name, sentence_id, gap)
 
+    def clip_path(self, root: Path, clip: Clip) -> Path:
+        return root / "sentence_level" / self.SPLIT_NAMES[clip.split] / "rgb_front" / f"{clip.name}.mp4"
 
-def phoenix_csv(clips: list[Clip], speakers: list[str]) -> str:
-    lines = ["|".join(PHOENIX_COLUMNS)]
-    for c in clips:
-        lines.append("|".join((c.name, f"{c.name}/1/*.png", "-1", "-1", speakers[c.signer], " ".join(c.glosses), c.text)))
-    return "\n".join(lines) + "\n"
+    def annotation_path(self, root: Path, split: str) -> Path:
+        return root / f"how2sign_realigned_{self.SPLIT_NAMES[split]}.csv"
 
+    def generated_paths(self, root: Path) -> list[Path]:
+        return [self.annotation_path(root, s) for s in SPLITS] + [root / "sentence_level"]
 
-def how2sign_csv(clips: list[Clip], fps: int) -> str:
-    """Consecutive sentences of a parent video: each starts ``gap`` seconds after the previous ends."""
-    lines, clock, video = ["\t".join(HOW2SIGN_COLUMNS)], 0.0, None
-    for c in clips:
-        if c.group != video:
-            video, clock = c.group, 0.0
-        start = round(clock + c.gap, 2)
-        end = round(start + c.n_frames / fps, 2)
-        clock = end
-        row = (c.group, c.video_name, c.sentence_id, c.name, f"{start:.2f}", f"{end:.2f}", c.text)
-        lines.append("\t".join(row))
-    return "\n".join(lines) + "\n"
+    def write_annotations(self, root, plan, speakers, fps) -> None:
+        """Consecutive sentences of a parent video: each starts ``gap`` seconds after the previous ends."""
+        for split in SPLITS:
+            lines, clock, video = ["\t".join(HOW2SIGN_COLUMNS)], 0.0, None
+            for c in plan[split]:
+                if c.group != video:
+                    video, clock = c.group, 0.0
+                start = round(clock + c.gap, 2)
+                end = round(start + c.n_frames / fps, 2)
+                clock = end
+                lines.append("\t".join((c.group, c.video_name, c.sentence_id, c.name, f"{start:.2f}", f"{end:.2f}", c.text)))
+            write_text(self.annotation_path(root, split), "\n".join(lines) + "\n")

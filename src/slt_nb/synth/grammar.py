@@ -1,12 +1,13 @@
 """A template grammar that yields a spoken sentence together with its glosses in sign order.
 
-A lexicon (``lexicon_de``, ``lexicon_en``) holds *categories* of slot fillers and ordered
+A lexicon (``lexicon_de``, ``lexicon_en`` ...; see :data:`LEXICONS`) holds *categories* of slot fillers and ordered
 *templates*. A filler is ``(glosses, form, form, ...)``: the space-separated glosses that carry
 its meaning and its surface forms (named per category in ``FORMS``; the first is the default).
 A template is ``(text pattern, gloss pattern)``:
 
 * text: words, ``{slot}`` / ``{slot.form}`` placeholders, and ``word=GLOSS`` anchors that tie a
-  literal content word of the text to a literal gloss;
+  literal content word of the text to a literal gloss (Latin glosses are uppercase, Chinese
+  glosses are Chinese words: ``今天=今天``);
 * gloss: ``{slot}`` placeholders and literal glosses (each anchored in the text), in sign order.
 
 A slot named ``region2`` draws from category ``region`` (a filler different from ``region``'s).
@@ -25,22 +26,28 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import SLTInputError
-from . import lexicon_de, lexicon_en
+from . import lexicon_de, lexicon_en, lexicon_en_in, lexicon_en_news, lexicon_zh
 
-LEXICONS: dict[str, ModuleType] = {"de": lexicon_de, "en": lexicon_en}
+# Lexicon name -> module. The name is the spoken language, with a style tag where one language has
+# several: 'en' instructions (How2Sign), 'en-news' news (OpenASL), 'en-in' Indian English news and
+# daily life (iSign). It is what `slt-nb synth --lang` takes and what the ``.synth.json`` stamp records.
+LEXICONS: dict[str, ModuleType] = {"de": lexicon_de, "en": lexicon_en, "en-news": lexicon_en_news, "en-in": lexicon_en_in, "zh": lexicon_zh}
 LANGS = tuple(LEXICONS)
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+?)(\d*)(?:\.([a-z_]+))?\}")
-_ANCHOR = re.compile(r"^([^\s=]+)=([A-Z][A-Z0-9-]*)(\W*)$")
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff"
+_ANCHOR = re.compile(rf"^([^\s=]+)=([A-Z][A-Z0-9-]*|[{_CJK}]+)(\W*)$")
 
 
 class Sentence(NamedTuple):
-    """A generated sentence: ``text`` (spoken language), ``glosses`` (sign order) and
-    ``spoken`` (the same glosses in the order their words occur in the text)."""
+    """A generated sentence: ``text`` (spoken language), ``glosses`` (sign order),
+    ``spoken`` (the same glosses in the order their words occur in the text) and ``words`` (the
+    text's words before the lexicon's ``finish`` joined them: CSL-Daily's ``label_word``)."""
 
     text: str
     glosses: list[str]
     spoken: list[str]
+    words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,7 +86,8 @@ def _parse_template(text: str, gloss: str, lex: ModuleType) -> _Template:
 
 
 class Grammar:
-    """Sentence generator for one language (``'de'``: weather forecasts, ``'en'``: instructions)."""
+    """Sentence generator for one lexicon (:data:`LEXICONS`: ``'de'`` weather forecasts, ``'en'``
+    instructions, ``'en-news'`` news, ``'en-in'`` Indian news and daily life, ``'zh'`` Chinese daily life)."""
 
     def __init__(self, lang: str, zipf_s: float = 1.1) -> None:
         if lang not in LEXICONS:
@@ -148,7 +156,8 @@ class Grammar:
                 glosses.append(tok)
                 positions.append(tpl.anchors[tok])
         order = sorted(range(len(glosses)), key=positions.__getitem__)  # stable: a filler's glosses keep their order
-        return Sentence(self._lex.finish(" ".join(words)), glosses, [glosses[k] for k in order])
+        raw = " ".join(words)
+        return Sentence(self._lex.finish(raw), glosses, [glosses[k] for k in order], tuple(raw.split()))
 
     def vocabulary(self) -> list[str]:
         """Every gloss the grammar can produce, sorted."""

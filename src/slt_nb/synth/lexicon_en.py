@@ -9,35 +9,16 @@ from __future__ import annotations
 
 import re
 
+from .lexicon_util import objs as _objs
+from .lexicon_util import plain as _plain
+from .lexicon_util import verbs as _verbs
+
 DOMAINS = ("cooking", "sports", "crafts", "gardening", "music", "beauty")
 
 FORMS = {
     "obj": ("the", "a"),  # noun after "the", noun phrase with its own determiner
     "verb": ("base", "ing"),
 }
-
-
-def _verbs(spec: str) -> list[tuple[str, str, str]]:
-    """'GLOSS:base:ing, ...' -> fillers; ``ing`` defaults to base + 'ing'."""
-    out = []
-    for item in spec.split(","):
-        gloss, base, *ing = item.strip().split(":")
-        out.append((gloss, base, ing[0] if ing else base + "ing"))
-    return out
-
-
-def _objs(spec: str) -> list[tuple[str, str, str]]:
-    """'GLOSS:noun[:a-phrase], ...' -> fillers; the a-phrase defaults to 'a noun'."""
-    out = []
-    for item in spec.split(","):
-        gloss, noun, *a = item.strip().split(":")
-        out.append((gloss, noun, a[0] if a else f"a {noun}"))
-    return out
-
-
-def _plain(spec: str) -> list[tuple[str, str]]:
-    """'GLOSS:text, ...' -> fillers."""
-    return [tuple(item.strip().split(":")) for item in spec.split(",")]  # type: ignore[misc]
 
 
 CATEGORIES: dict[str, list[tuple[str, ...]]] = {

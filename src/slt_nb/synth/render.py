@@ -114,6 +114,55 @@ def _camera_path(n: int, rng: np.random.Generator, limit: int) -> np.ndarray:
     return np.clip(np.round(drift + shake), -limit, limit).astype(np.int64)
 
 
+def _check_size(width, height) -> None:
+    for name, v in (("width", width), ("height", height)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < MIN_SIZE:
+            raise SLTInputError(f"{name} must be an integer >= {MIN_SIZE}, got {v!r}")
+
+
+def _track(glosses: Sequence[str], signer: Signer, rng: np.random.Generator, width: int, height: int, book: SignBook | None):
+    """(body, camera margin, hand track) of a clip: the first draws of ``rng`` in :func:`render_clip`."""
+    if not glosses:
+        raise SLTInputError("cannot render an empty gloss sequence")
+    _check_size(width, height)
+    s = SUPERSAMPLE
+    margin = s * max(2, math.ceil(0.03 * height))  # room for the camera to move
+    body = Body.of(signer, width * s, height * s, margin, margin)
+    return body, margin, hand_track(list(glosses), signer, body, book if book is not None else SignBook(), rng)
+
+
+def clip_length(glosses: Sequence[str], signer: Signer, rng: np.random.Generator, width: int, height: int, book: SignBook | None = None) -> int:
+    """The frame count T of ``render_clip`` with the same arguments (``rng`` in the same state), without drawing:
+    a writer that names clips by their duration (OpenASL's ``<yid>-<start>-<end>``) knows it before rendering."""
+    return len(_track(glosses, signer, rng, width, height, book)[2])
+
+
+def render_empty(signer: Signer, rng: np.random.Generator, width: int, height: int, n_frames: int) -> np.ndarray:
+    """A clip of the signer's studio with nobody in it: uint8 (n_frames, height, width, 3).
+
+    The signer's backdrop with a picture on the wall and a table in front, the same camera drift
+    and shake and the same sensor noise as :func:`render_clip`: only the person is missing (iSign
+    has such clips, and its Appendix A cleaning drops them by pose estimation).
+    """
+    _check_size(width, height)
+    if isinstance(n_frames, bool) or not isinstance(n_frames, (int, np.integer)) or n_frames < 1:
+        raise SLTInputError(f"n_frames must be a positive integer, got {n_frames!r}")
+    s = SUPERSAMPLE
+    margin = s * max(2, math.ceil(0.03 * height))
+    w, h = width * s + 2 * margin, height * s + 2 * margin
+    img = Image.new("RGB", (w, h), signer.background)
+    d = ImageDraw.Draw(img)
+    x0, y0 = rng.uniform(0.1, 0.5) * w, rng.uniform(0.12, 0.3) * h
+    d.rectangle((x0, y0, x0 + 0.3 * w, y0 + 0.22 * h), fill=_shade(signer.background, 0.75), outline=_shade(signer.clothes, 0.8), width=s)
+    d.rectangle((0, 0.72 * h, w, h), fill=_shade((150, 110, 70), rng.uniform(0.7, 1.2)))  # a wooden table in front
+    shift = _camera_path(int(n_frames), rng, margin)
+    frames = np.empty((int(n_frames), height, width, 3), dtype=np.uint8)
+    for t in range(int(n_frames)):
+        cx, cy = margin + int(shift[t, 0]), margin + int(shift[t, 1])
+        frames[t] = np.asarray(img.crop((cx, cy, cx + width * s, cy + height * s)).reduce(s))
+    return _add_noise(frames, rng)
+
+
 def render_clip(
     glosses: Sequence[str], signer: Signer, rng: np.random.Generator, width: int, height: int, book: SignBook | None = None
 ) -> np.ndarray:
@@ -122,16 +171,8 @@ def render_clip(
     ``book`` maps glosses to signs (default: an empty :class:`SignBook`, i.e. every gloss gets
     its preferred sign). T depends on the number of glosses, their durations and the tempo.
     """
-    if not glosses:
-        raise SLTInputError("cannot render an empty gloss sequence")
-    for name, v in (("width", width), ("height", height)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < MIN_SIZE:
-            raise SLTInputError(f"{name} must be an integer >= {MIN_SIZE}, got {v!r}")
-    book = book if book is not None else SignBook()
+    body, margin, track = _track(glosses, signer, rng, width, height, book)
     s = SUPERSAMPLE
-    margin = s * max(2, math.ceil(0.03 * height))  # room for the camera to move
-    body = Body.of(signer, width * s, height * s, margin, margin)
-    track = hand_track(list(glosses), signer, body, book, rng)
     shift = _camera_path(len(track), rng, margin)  # (T, 2)
     base = _draw_body(signer, body, (width * s + 2 * margin, height * s + 2 * margin))
     frames = np.empty((len(track), height, width, 3), dtype=np.uint8)  # (T, H, W, 3)

@@ -1,12 +1,9 @@
 """Generate the synthetic corpus on disk in a released dataset format, deterministically.
 
-Random streams (``numpy.random.default_rng([seed, stream, ...])``), one per purpose and split,
-so that splits never share draws and each clip renders the same in any process:
-
-* ``[seed, 0, k]``: sentences of split ``k`` (0 train, 1 dev, 2 test);
-* ``[seed, 1, k, i]``: rendering of clip ``i`` of split ``k``;
-* ``[seed, 2]``: the signers;
-* ``[seed, 3, k]``: names, signer per group, How2Sign timing of split ``k``.
+The plan (sentences, names, signers; :mod:`.planning`, which documents the random streams) is
+drawn first, then every clip is rendered from its own stream ``[seed, CLIPS, k, i]`` (in worker
+processes when there are many) and written where the format puts it (:mod:`.catalog`), then the
+annotation files are written.
 
 A finished dataset root holds ``.synth.json`` (format, language, seed, config, package
 version), written last; a run with the same stamp returns at once. While generating, a
@@ -31,23 +28,23 @@ from tqdm.auto import tqdm
 from .. import __version__
 from ..data.frames import DECORD_BAD_WIDTHS  # decord 0.6.0 decodes these as 4 channels (measured there)
 from ..errors import SLTInputError
-from ..io import write_json, write_text
-from . import formats
-from .formats import FORMATS, Clip
+from ..io import write_json
+from .catalog import DEFAULT_FPS, DEFAULT_LANG, DEFAULT_SIZE, FORMATS
+from .formats import Clip, Format
 from .grammar import LANGS, Grammar
-from .render import MIN_SIZE, render_clip
+from .media import WRITERS, write_mp4
+from .planning import CLIPS, PLAN_KEYS, SIGNERS
+from .render import MIN_SIZE, clip_length, render_clip, render_empty
 from .signer import Signer, make_signers
 from .signs import SignBook
 
 log = logging.getLogger(__name__)
 
-SPLITS = ("train", "dev", "test")
-DEFAULT_LANG = {"phoenix": "de", "how2sign": "en"}
-DEFAULT_SIZE = {"phoenix": (80, 96), "how2sign": (96, 96)}  # (width, height): PHOENIX is portrait 210x260
-DEFAULT_FPS = {"phoenix": 25, "how2sign": 24}
+__all__ = ["DEFAULT_FPS", "DEFAULT_LANG", "DEFAULT_SIZE", "FORMATS", "STAMP", "SynthConfig", "dataset_root", "generate"]
+
 STAMP, PARTIAL = ".synth.json", ".synth.partial"
-_SENTENCES, _CLIPS, _SIGNERS, _NAMES = range(4)
-_MAX_REDRAWS = 1000
+EXTRA_FIELDS = ("n_no_signer", "n_invalid_text")  # only for formats with ``has_extras`` (iSign)
+EXTRA_SHARE = 0.02  # their default: this share of the signed rows each, at least one
 
 
 @dataclass(frozen=True)
@@ -56,6 +53,9 @@ class SynthConfig:
 
     Sentences whose gloss count is outside [min_glosses, max_glosses] are redrawn; a sign lasts
     between min_sign_frames and max_sign_frames frames at tempo 1 (signers scale it 0.8-1.3x).
+    iSign only: ``n_no_signer`` clips without a signer and ``n_invalid_text`` rows without a valid
+    translation beside the ``n_train + n_dev + n_test`` good rows (``None``: 2 % of those each,
+    at least one; see :mod:`.fmt_isign`).
     """
 
     n_train: int = 400
@@ -70,13 +70,28 @@ class SynthConfig:
     min_sign_frames: int = 6
     max_sign_frames: int = 10
     zipf_s: float = 1.1
+    n_no_signer: int | None = None
+    n_invalid_text: int | None = None
 
     def resolved(self, fmt: str) -> SynthConfig:
         """A copy with the format's defaults filled in, checked."""
-        w, h = DEFAULT_SIZE[fmt]
-        cfg = replace(self, width=self.width or w, height=self.height or h, fps=self.fps or DEFAULT_FPS[fmt])
+        spec = FORMATS[fmt]
+        w, h = spec.size
+        cfg = replace(self, width=self.width or w, height=self.height or h, fps=self.fps or spec.fps)
+        for name in EXTRA_FIELDS:
+            v = getattr(cfg, name)
+            if not spec.has_extras:
+                if v not in (None, 0):
+                    raise SLTInputError(f"{name} is an iSign option (rows its cleaning drops), not one of {fmt!r}", hint=f"leave {name} unset")
+                cfg = replace(cfg, **{name: 0})
+            elif v is None:
+                cfg = replace(cfg, **{name: max(1, round(EXTRA_SHARE * (cfg.n_train + cfg.n_dev + cfg.n_test)))})
+            elif isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+                raise SLTInputError(f"{name} must be a non-negative integer, got {v!r}")
         for f in fields(cfg):
             v = getattr(cfg, f.name)
+            if f.name in EXTRA_FIELDS:
+                continue
             if f.name == "zipf_s":
                 if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
                     raise SLTInputError(f"zipf_s must be a positive number, got {v!r}")
@@ -84,9 +99,9 @@ class SynthConfig:
                 raise SLTInputError(f"{f.name} must be a positive integer, got {v!r}")
         if cfg.width < MIN_SIZE or cfg.height < MIN_SIZE:
             raise SLTInputError(f"width and height must be at least {MIN_SIZE} pixels, got {cfg.width}x{cfg.height}")
-        if fmt == "how2sign" and (cfg.width % 2 or cfg.height % 2):
-            raise SLTInputError(f"How2Sign mp4s (yuv420p) need an even width and height, got {cfg.width}x{cfg.height}")
-        if fmt == "how2sign" and cfg.width in DECORD_BAD_WIDTHS:
+        if spec.media == "mp4" and (cfg.width % 2 or cfg.height % 2):
+            raise SLTInputError(f"mp4 clips (yuv420p) need an even width and height, got {cfg.width}x{cfg.height}")
+        if spec.media == "mp4" and cfg.width in DECORD_BAD_WIDTHS:
             raise SLTInputError(
                 f"decord misreads mp4s {cfg.width} pixels wide (as 4-channel frames, dmlc/decord#336)",
                 hint=f"choose another width; these fail: {sorted(DECORD_BAD_WIDTHS)}",
@@ -105,77 +120,41 @@ class SynthConfig:
 class _Task:
     """Everything a worker needs to render and write one clip."""
 
-    fmt: str
+    media: str  # png | jpg | mp4
     path: Path
-    glosses: tuple[str, ...]
+    glosses: tuple[str, ...]  # () with ``empty``
     signer: Signer
     book: SignBook
     stream: tuple[int, ...]
     width: int
     height: int
     fps: int
+    empty: bool = False  # the studio without the signer, ``n_frames`` long
+    n_frames: int = 0
 
 
 def _render_and_write(task: _Task) -> int:
-    """Render one clip, write it as PNG frames or mp4; return its frame count."""
-    frames = render_clip(task.glosses, task.signer, np.random.default_rng(list(task.stream)), task.width, task.height, task.book)
-    if task.fmt == "phoenix":
-        formats.write_png_frames(task.path, frames)
+    """Render one clip, write it as PNG/JPEG frames or mp4; return its frame count."""
+    rng = np.random.default_rng(list(task.stream))
+    if task.empty:
+        frames = render_empty(task.signer, rng, task.width, task.height, task.n_frames)
     else:
-        formats.write_mp4(task.path, frames, task.fps)
+        frames = render_clip(task.glosses, task.signer, rng, task.width, task.height, task.book)
+    if task.media == "mp4":
+        write_mp4(task.path, frames, task.fps)
+    else:
+        WRITERS[task.media](task.path, frames)
     return len(frames)  # frames: (T, H, W, 3)
 
 
 def dataset_root(out_dir: str | Path, fmt: str) -> Path:
-    """Where a format's tree starts: ``<out>/PHOENIX-2014-T`` or ``<out>`` (How2Sign)."""
-    return Path(out_dir) / formats.PHOENIX_ROOT if fmt == "phoenix" else Path(out_dir)
+    """Where a format's tree starts: ``<out>/PHOENIX-2014-T``, ``<out>/CSL-Daily`` or ``<out>`` (the others)."""
+    return FORMATS[fmt].root(out_dir)
 
 
-def _plan(fmt: str, grammar: Grammar, seed: int, cfg: SynthConfig) -> dict[str, list[Clip]]:
-    """Sentences, names and signers of every clip, in order (no rendering)."""
-    plan: dict[str, list[Clip]] = {}
-    groups: set[str] = set()
-    number = 0  # PHOENIX clip number, unique over all splits
-    p_signer = 1 / np.sqrt(np.arange(1, cfg.n_signers + 1))  # some signers sign more than others
-    for k, split in enumerate(SPLITS):
-        srng, nrng = np.random.default_rng([seed, _SENTENCES, k]), np.random.default_rng([seed, _NAMES, k])
-        clips: list[Clip] = []
-        while len(clips) < cfg.n_clips(split):
-            group = formats.phoenix_group(nrng) if fmt == "phoenix" else formats.how2sign_group(nrng)
-            if group in groups and fmt == "how2sign":
-                continue  # VIDEO_IDs are unique
-            groups.add(group)
-            signer = int(nrng.choice(cfg.n_signers, p=p_signer / p_signer.sum()))
-            camera, first = int(nrng.choice([1, 2, 3, 5, 8])), int(nrng.integers(0, 10))
-            domain = grammar.draw_domain(srng)  # a broadcast / video keeps to one topic
-            for j in range(min(int(nrng.integers(2, 9)), cfg.n_clips(split) - len(clips))):
-                text, glosses = _draw_sentence(grammar, srng, domain, cfg)
-                number += 1
-                if fmt == "phoenix":
-                    clips.append(Clip(split, formats.phoenix_name(group, number), group, signer, text, glosses))
-                else:
-                    video_name, sentence_id, name = formats.how2sign_names(group, camera, first + j)
-                    gap = float(nrng.uniform(2.0, 30.0) if j == 0 else nrng.uniform(0.3, 4.0))
-                    clips.append(Clip(split, name, group, signer, text, glosses, video_name, sentence_id, gap))
-        plan[split] = clips
-    return plan
-
-
-def _draw_sentence(grammar: Grammar, rng: np.random.Generator, domain: str, cfg: SynthConfig) -> tuple[str, list[str]]:
-    """A sentence whose gloss count is within the configured range."""
-    for _ in range(_MAX_REDRAWS):
-        s = grammar.sentence(rng, domain)
-        if cfg.min_glosses <= len(s.glosses) <= cfg.max_glosses:
-            return s.text, s.glosses
-    raise SLTInputError(
-        f"the {grammar.lang!r} grammar makes no sentences with {cfg.min_glosses}-{cfg.max_glosses} glosses",
-        hint="widen min_glosses/max_glosses",
-    )
-
-
-def _clear(root: Path, fmt: str) -> None:
+def _clear(root: Path, spec: Format) -> None:
     """Remove a previous generation; refuse to touch a tree that slt-nb did not write."""
-    existing = [p for p in formats.generated_paths(root, fmt) if p.exists()]
+    existing = [p for p in spec.generated_paths(root) if p.exists()]
     if existing and not (root / STAMP).exists() and not (root / PARTIAL).exists():
         raise SLTInputError(
             "exists but was not written by `slt-nb synth` (no .synth.json)", file=existing[0],
@@ -219,16 +198,19 @@ def generate(
     progress: bool = True,
     **sizes,
 ) -> Path:
-    """Write the synthetic corpus in format ``fmt`` ('phoenix' or 'how2sign') and language
-    ``lang`` ('de' or 'en'; default: the format's own) under ``out_dir``; return the dataset root.
+    """Write the synthetic corpus in format ``fmt`` (:data:`FORMATS`: phoenix, how2sign, openasl, isign,
+    csl-daily) with lexicon ``lang`` (:data:`~.grammar.LEXICONS`; default: the format's own) under
+    ``out_dir``; return the dataset root (what the format's loader reads).
 
     ``sizes`` override fields of ``config`` (see :class:`SynthConfig`). ``workers`` processes
     render in parallel (see :func:`_render_all`); the output does not depend on it. A tree
     stamped with the same format, language, seed, config and version is left as it is.
+    Raises :class:`SLTInputError` for a bad argument (nothing written) or a foreign tree in the way.
     """
     if fmt not in FORMATS:
         raise SLTInputError(f"unknown format {fmt!r}", hint=f"expected one of {list(FORMATS)}")
-    lang = DEFAULT_LANG[fmt] if lang is None else lang
+    spec = FORMATS[fmt]
+    lang = spec.lang if lang is None else lang
     if lang not in LANGS:
         raise SLTInputError(f"unknown language {lang!r}", hint=f"expected one of {list(LANGS)}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -239,8 +221,9 @@ def generate(
     if unknown:
         raise SLTInputError(f"unknown size options {sorted(unknown)}", hint=f"expected some of {[f.name for f in fields(SynthConfig)]}")
     cfg = replace(config or SynthConfig(), **sizes).resolved(fmt)
-    root = dataset_root(out_dir, fmt)
-    stamp = {"generator": "slt-nb synth", "version": __version__, "format": fmt, "lang": lang, "seed": int(seed), "config": asdict(cfg)}
+    root = spec.root(out_dir)
+    config_stamp = {k: v for k, v in asdict(cfg).items() if spec.has_extras or k not in EXTRA_FIELDS}  # others' stamps as before
+    stamp = {"generator": "slt-nb synth", "version": __version__, "format": fmt, "lang": lang, "seed": int(seed), "config": config_stamp}
     try:
         if json.loads((root / STAMP).read_text(encoding="utf-8")) == stamp:
             log.info("synthetic %s corpus in %s is up to date", fmt, root)
@@ -249,26 +232,28 @@ def generate(
         pass
     grammar = Grammar(lang, cfg.zipf_s)
     book = SignBook(grammar.vocabulary(), (cfg.min_sign_frames, cfg.max_sign_frames))
-    signers = make_signers(cfg.n_signers, np.random.default_rng([seed, _SIGNERS]))
-    plan = _plan(fmt, grammar, int(seed), cfg)
-    _clear(root, fmt)
+    signers = make_signers(cfg.n_signers, np.random.default_rng([seed, SIGNERS]))
+    plan = spec.plan(grammar, int(seed), cfg)
+    keys = [key for key in PLAN_KEYS if key in plan]
+    streams = {id(c): (int(seed), CLIPS, PLAN_KEYS.index(key), i) for key in keys for i, c in enumerate(plan[key])}
+    if spec.needs_lengths:  # named by their duration: count the frames first (cheap, nothing drawn)
+        for c in (c for key in keys for c in plan[key] if not c.empty):
+            c.n_frames = clip_length(c.glosses, signers[c.signer], np.random.default_rng(list(streams[id(c)])), cfg.width, cfg.height, book)
+        spec.name_clips(plan, cfg.fps)
+    _clear(root, spec)
     root.mkdir(parents=True, exist_ok=True)
     write_json(root / PARTIAL, stamp)
+    clips: list[Clip] = [c for key in keys for c in plan[key]]
     tasks = [
-        _Task(fmt, formats.clip_path(root, fmt, split, c.name), tuple(c.glosses), signers[c.signer], book,
-              (int(seed), _CLIPS, k, i), cfg.width, cfg.height, cfg.fps)
-        for k, split in enumerate(SPLITS) for i, c in enumerate(plan[split])
+        _Task(spec.media, spec.clip_path(root, c), tuple(c.glosses), signers[c.signer], book, streams[id(c)], cfg.width, cfg.height, cfg.fps,
+              c.empty, c.n_frames)
+        for c in clips
     ]  # fmt: skip
-    clips = [c for split in SPLITS for c in plan[split]]
     for clip, n in zip(clips, _render_all(tasks, workers, desc=f"synth {fmt}/{lang}", progress=progress)):
+        if clip.n_frames and n != clip.n_frames:  # clip_length and render_clip disagree: a bug here, not bad input
+            raise RuntimeError(f"{clip.name}: rendered {n} frames, planned {clip.n_frames}")
         clip.n_frames = n
-
-    for split in SPLITS:
-        if fmt == "phoenix":
-            text = formats.phoenix_csv(plan[split], [s.name for s in signers])
-        else:
-            text = formats.how2sign_csv(plan[split], cfg.fps)
-        write_text(formats.annotation_path(root, fmt, split), text)
+    spec.write_annotations(root, plan, [s.name for s in signers], cfg.fps)
     write_json(root / STAMP, stamp)
     (root / PARTIAL).unlink()
     return root
