@@ -206,6 +206,23 @@ def test_an_interactive_notebook_is_stamped_as_reproduce_would(tmp_path, monkeyp
     assert this_run("01_a", "p.yaml", "abc", {"value": 9}) == ("p.yaml", "abc")  # under the runner: as given
 
 
+@pytest.mark.parametrize("namespace, results_dir", [
+    ({"value": 1, "results_dir": "results"}, "results"),  # unedited: the reproduction's hash and place
+    ({"value": 2, "results_dir": "results"}, "results/interactive/{hash}"),  # edited: its own place, results/ untouched
+    ({"value": 2, "results_dir": "mine"}, "mine"),  # the user chose a place: kept
+])
+def test_an_edited_interactive_run_writes_to_its_own_place(tmp_path, monkeypatch, namespace, results_dir):
+    from slt_nb.provenance import this_run
+
+    _nb(tmp_path, "01_a")
+    (tmp_path / "params").mkdir()
+    (tmp_path / "params" / "default.yaml").write_text("value: 1\n")
+    monkeypatch.setenv("SLT_NB_ROOT", str(tmp_path))
+    ns = dict(namespace)
+    _, digest = this_run("01_a", None, None, ns)
+    assert ns["results_dir"] == results_dir.format(hash=digest)
+
+
 def test_a_copy_that_ran_first_is_named_and_the_original_gets_a_way_out(tmp_path):
     """A copy of a params file (same results_dir) that runs first owns the folder; the original is then refused
     with a hint that does not suggest the very folder in conflict."""

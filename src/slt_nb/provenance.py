@@ -6,7 +6,8 @@ what ``make reproduce`` runs), and a parameter edited in the notebook's ``parame
 an override of it — the hash is then exactly the one ``slt-nb reproduce --params params/default.yaml
 --set NAME=VALUE …`` would give, and the label names the edits. Readers match outputs by that hash
 (:mod:`slt_nb.metrics.predictions`), so an interactive notebook reads what the reproduction (or an
-interactive run with the same parameters) wrote, and nothing else.
+interactive run with the same parameters) wrote, and nothing else. An edited run writes its outputs
+under ``<results_dir>/interactive/<hash>/`` (:func:`redirect_results`), never over the reproduction's.
 """
 
 from __future__ import annotations
@@ -79,4 +80,26 @@ def this_run(notebook: str, params_file: str | None, params_hash: str | None, na
     overrides = {**load_params(params_file), **changed}
     check_params(table, overrides, notebooks=notebooks, params_file=params_file, edited=(notebook, set(changed)))  # as slt-nb reproduce does
     label = DEFAULT_PARAMS + (f" + edited in {notebook}: {', '.join(sorted(changed))}" if changed else "")
-    return label, run_hash(table, overrides)
+    digest = run_hash(table, overrides)
+    if changed:
+        redirect_results(notebook, namespace, table, digest)
+    return label, digest
+
+
+INTERACTIVE = "interactive"  # <results_dir>/interactive/<params hash>/: what an edited notebook writes in JupyterLab
+
+
+def redirect_results(notebook: str, namespace: dict, table: dict[str, dict[str, str]], digest: str) -> str | None:
+    """An interactive run with edited parameters writes to ``<results_dir>/interactive/<hash>/`` instead of
+    ``results_dir`` itself, so that ``results/`` stays exactly what ``slt-nb reproduce`` wrote and its index
+    describes (an unedited run has the reproduction's hash and writes the same files there). Sets
+    ``namespace["results_dir"]`` (when the notebook has that parameter at its default) and returns the new value."""
+    from .runner import literal_default
+
+    expr = table.get(notebook, {}).get("results_dir")
+    if expr is None or namespace.get("results_dir") != literal_default(expr):
+        return None  # no such parameter, or the user chose another place already
+    target = f"{namespace['results_dir'].rstrip('/')}/{INTERACTIVE}/{digest}"
+    namespace["results_dir"] = target
+    print(f"{notebook}: edited parameters: this run's outputs go to {target}/ (results/ keeps what slt-nb reproduce wrote)")
+    return target
