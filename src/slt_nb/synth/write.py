@@ -21,7 +21,6 @@ import multiprocessing
 import os
 import shutil
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from tqdm.auto import tqdm
 from .. import __version__
 from ..errors import SLTInputError
 from ..io import write_json, write_text
+from ..workers import worker_pool
 from . import formats
 from .formats import FORMATS, Clip
 from .grammar import LANGS, Grammar
@@ -201,8 +201,9 @@ def _render_all(tasks: list[_Task], workers: int | None, desc: str, progress: bo
                 bar.update()
             return
         # fork, not spawn: spawn re-imports __main__ and so fails from unguarded scripts; workers use no torch
-        ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        # the workers die with this process and leave Ctrl-C to it (slt_nb.workers): a killed run stops rendering
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        with worker_pool(workers, start_method=method) as pool:
             for n in pool.map(_render_and_write, tasks, chunksize=4):
                 yield n
                 bar.update()
