@@ -184,9 +184,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .workers import Terminated, stop_on_sigterm
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        stop_on_sigterm()
         return args.func(args)
     except SLTInputError as exc:
         print(f"slt-nb {args.command}: error: {exc}", file=sys.stderr)
@@ -194,9 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # unreadable/unwritable paths: one line naming the file, not a traceback
         print(f"slt-nb {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"slt-nb {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated): the workers were stopped; one line, no traceback
+        print(f"slt-nb {args.command}: {'terminated' if isinstance(exc, Terminated) else 'interrupted'}", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,6 +19,13 @@ while CPU notebooks run beside them — unless ``share_gpu`` (``--share-gpu``) a
 file into a folder it does not own is refused before anything runs. Every output is stamped with the
 run's params hash, and every reader takes only what carries its own run's hash
 (:func:`slt_nb.metrics.predictions.run_predictions`), never whatever lies in a folder.
+
+**A notebook's outputs are published only if it succeeds** (:mod:`slt_nb.staging`): it runs against a
+copy of the results folder, and only when it exits 0 are the files it wrote moved into place, its
+executed notebook, its wall time (``runtimes.json``, updated under a lock on the folder, so two runs at
+once keep both entries) and the owner record written. A failure leaves the results folder as it was
+but for ``notebooks/<name>.failed.ipynb`` (git-ignored), and names the notebook, the cell and the error.
+The workers (``--jobs``) and kernels die with the runner (:mod:`slt_nb.workers`).
 """
 
 from __future__ import annotations
@@ -33,10 +40,12 @@ from pathlib import Path
 
 from . import __version__
 from .errors import SLTInputError
-from .io import write_json, write_text
+from .execute import declared_parameters, execute, failure, read_runtimes, record_runtime, to_html, to_ipynb
+from .io import file_lock, with_path, write_json, write_text
 from .params import OPERATIONAL, hashed, load_params, params_for, params_hash
 from .params_check import check_params
 from .paths import project_root, resolve
+from .staging import Stage, discard, open_stage, publish
 
 NOTEBOOK_RE = re.compile(r"^\d\d_[a-z0-9_]+\.py$")
 RESERVED = {"params_file", "params_hash"}  # injected by the runner into every notebook that declares them
@@ -50,16 +59,6 @@ def list_notebooks(folder: str | Path) -> list[Path]:
     if not found:
         raise SLTInputError("no notebooks found", file=folder, hint="expected files like 01_data_prep.py")
     return found
-
-
-def to_ipynb(py_path: Path, out_path: Path) -> Path:
-    """Convert a jupytext percent-format notebook to .ipynb (with a python3 kernelspec)."""
-    import jupytext
-
-    nb = jupytext.read(py_path)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    jupytext.write(nb, out_path, fmt="ipynb")
-    return out_path
 
 
 def headers(notebooks: list[Path]) -> dict[str, dict]:
@@ -98,29 +97,6 @@ def dependencies(notebooks: list[Path], heads: dict[str, dict] | None = None) ->
             deps += [s for s in stems if s == name or s.startswith(f"{name}_")]  # absent: not selected, or not in this project
         out[nb.stem] = deps
     return out
-
-
-def _execute(src: str, dst: str, params: dict, kernel: str, cwd: str, gpu: str | None = None) -> tuple[str, object, str, str]:
-    """Run one notebook with papermill (in a worker process when ``jobs > 1``): ("ok" | "failed", cell, error name, error value).
-    ``gpu``: the GPU index its kernel may see (``CUDA_VISIBLE_DEVICES``; the kernel inherits this process's environment)."""
-    import papermill
-
-    if gpu is not None:
-        os.environ["CUDA_VISIBLE_DEVICES"] = gpu
-
-    try:
-        papermill.execute_notebook(src, dst, parameters=params, kernel_name=kernel, cwd=cwd, progress_bar=False, log_output=False)
-    except papermill.PapermillExecutionError as exc:
-        return "failed", exc.exec_count, exc.ename, exc.evalue
-    return "ok", None, "", ""
-
-
-def declared_parameters(ipynb: Path) -> dict[str, str]:
-    """name -> default expression of the notebook's ``parameters`` cell (papermill's inspection)."""
-    import papermill
-
-    info = papermill.inspect_notebook(str(ipynb))
-    return {name: spec["default"] for name, spec in info.items()}
 
 
 def critical_paths(after: dict[str, list[str]], seconds: dict[str, float], unknown: float = 1.0) -> dict[str, float]:
@@ -170,9 +146,9 @@ def effective(name: str, declared: dict[str, dict[str, str]], overrides: dict):
     return literal_default(found.pop()) if found else None
 
 
-def claim(folder: Path, params_file: str | None, phash: str, what: str) -> None:
-    """Refuse to write into ``folder`` when another params file's run owns it; else record this run as its
-    owner (``params.json``). Ownership follows the params file; its hash may change (an edited file)."""
+def claim(folder: Path, params_file: str | None, phash: str, what: str, record: bool = True) -> None:
+    """Refuse to write into ``folder`` when another params file's run owns it; else (``record``) record this run
+    as its owner (``params.json``). Ownership follows the params file; its hash may change (an edited file)."""
     owner_path = folder / OWNER_FILE
     if owner_path.is_file():
         try:
@@ -191,7 +167,8 @@ def claim(folder: Path, params_file: str | None, phash: str, what: str) -> None:
                      f"or run the params file that owns them; or, if the outputs of {owner or 'the notebook defaults'} there are not wanted, "
                      f"delete {owner_path}",
             )
-    write_json(owner_path, {"params_file": params_file, "params_hash": phash})
+    if record:
+        write_json(owner_path, {"params_file": params_file, "params_hash": phash})
 
 
 def select(notebooks: list[Path], only: list[str] | None) -> list[Path]:
@@ -206,12 +183,14 @@ def select(notebooks: list[Path], only: list[str] | None) -> list[Path]:
     return sorted(chosen)
 
 
-def _html(nb_path: Path, html_path: Path) -> None:
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    body, _ = HTMLExporter().from_notebook_node(nbformat.read(nb_path, as_version=4))
-    write_text(html_path, body)
+def _stageable(results_dir: Path, root: Path, manifest_dir: Path | None) -> None:
+    """Each notebook runs against a copy of ``results_dir`` (:mod:`slt_nb.staging`): refuse one that holds the
+    project or the manifests (whose records name their files by absolute path)."""
+    real = Path(os.path.realpath(results_dir))
+    for what, inner in (("the project", root), ("manifest_dir", manifest_dir)):
+        if inner is not None and Path(os.path.realpath(inner)).is_relative_to(real):
+            raise SLTInputError(f"results_dir {results_dir} holds {what} ({inner})",
+                                hint="give results_dir a folder of its own, e.g. results or results/<name>")
 
 
 def reproduce(params_file: str | Path | None = None, only: list[str] | None = None, *, root: str | Path | None = None, kernel: str = "python3",
@@ -220,13 +199,14 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
     seconds}. ``set_params``: overrides on top of the params file's (``--set``; part of the params hash
     unless operational). ``gpus``: GPUs visible (None: ``torch.cuda.device_count()`` when ``jobs > 1``);
     ``share_gpu``: let ``gpu: true`` notebooks run beside each other anyway. A failing notebook stops the
-    run with its name and cell; the notebooks that finished before it keep their outputs."""
-    import multiprocessing as mp
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    run with its name and cell and publishes nothing it wrote; the notebooks that finished before it, or
+    were running beside it and succeed, keep (publish) their outputs."""
+    from concurrent.futures import FIRST_COMPLETED, wait
 
     from tqdm.auto import tqdm
 
     from .report.index import write_index
+    from .workers import worker_pool
 
     root = Path(root) if root else project_root()
     params_path = resolve(params_file, root) if params_file else None
@@ -244,13 +224,12 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
         phash = run_hash(declared, overrides)
         rel_params = str(params_path.relative_to(root)) if params_path and params_path.is_relative_to(root) else (str(params_path) if params_path else None)
         owned = {name: resolve(value, root) for name in OWNED_DIRS if (value := effective(name, declared, overrides)) is not None}
-        for name, folder in owned.items():
-            claim(folder, rel_params, phash, name)
         results_dir = owned.get("results_dir", root / "results")  # notebooks that declare none: the project's results/
+        _stageable(results_dir, root, owned.get("manifest_dir"))
+        for name, folder in owned.items():
+            claim(folder, rel_params, phash, name, record=name != "results_dir")  # the results folder's: with its first published outputs
         out_dir = results_dir / "notebooks"
-        out_dir.mkdir(parents=True, exist_ok=True)
-        runtimes_path = results_dir / "runtimes.json"
-        runtimes = json.loads(runtimes_path.read_text()) if runtimes_path.exists() else {}
+        runtimes = read_runtimes(results_dir)
         chosen = select(notebooks, only)
         heads = headers(chosen)
         after = dependencies(chosen, heads)
@@ -262,25 +241,36 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
         gpu_slots = [str(i) for i in range(gpus or 0)]  # free GPU indices for gpu notebooks (jobs > 1)
 
         def submit(run, nb, gpu=None):
+            """Stage the results folder (now: after the notebooks it reads from have published) and start ``nb``."""
             names = set(declared[nb.stem])
             params = params_for(names, overrides)
             params.update({k: v for k, v in (("params_file", rel_params), ("params_hash", phash)) if k in names})
             executed = Path(tmp) / f"{nb.stem}.executed.ipynb"
-            return run(_execute, str(inputs[nb.stem]), str(executed), params, kernel, str(root), gpu), executed
+            try:
+                stage = open_stage(os.path.realpath(results_dir), Path(tmp) / "stage" / nb.stem)
+            except OSError as exc:
+                raise with_path(exc, exc.filename or results_dir, force=True, note=f"staging the results folder for notebook {nb.name}") from None
+            return run(execute, str(inputs[nb.stem]), str(executed), params, kernel, str(root), gpu, stage.env(),
+                       str(Path(tmp) / f"{nb.stem}.kernel.log")), executed, stage
 
-        def finish(nb, outcome, executed, seconds):
-            status, cell, ename, evalue = outcome
-            if status != "ok":
-                failed = out_dir / f"{nb.stem}.failed.ipynb"
-                if executed.exists():
-                    write_text(failed, executed.read_text(encoding="utf-8"))
-                raise SLTInputError(f"notebook {nb.name} failed in cell {cell}: {ename}: {evalue}",
-                                    hint=f"the executed notebook with the traceback is {failed}")
-            runtimes[nb.stem] = round(seconds, 1)
-            write_text(out_dir / f"{nb.stem}.ipynb", executed.read_text(encoding="utf-8"))
-            _html(out_dir / f"{nb.stem}.ipynb", out_dir / f"{nb.stem}.html")
-            (out_dir / f"{nb.stem}.failed.ipynb").unlink(missing_ok=True)
-            write_json(runtimes_path, runtimes)
+        def finish(nb, outcome, executed: Path, seconds: float, stage: Stage) -> None:
+            """Publish a notebook that succeeded; report one that failed (its outputs are dropped with its stage)."""
+            try:
+                status, cell, ename, evalue = outcome
+                if status != "ok":
+                    raise failure(nb, cell, ename, stage.to_final(str(evalue)), executed, out_dir / f"{nb.stem}.failed.ipynb", stage)
+                try:
+                    publish(stage)
+                    if "results_dir" in owned:
+                        claim(results_dir, rel_params, phash, "results_dir")
+                    write_text(out_dir / f"{nb.stem}.ipynb", stage.to_final(executed.read_text(encoding="utf-8")))
+                    to_html(out_dir / f"{nb.stem}.ipynb", out_dir / f"{nb.stem}.html")
+                    (out_dir / f"{nb.stem}.failed.ipynb").unlink(missing_ok=True)
+                    runtimes.update(record_runtime(results_dir, nb.stem, seconds))
+                except OSError as exc:
+                    raise with_path(exc, exc.filename or results_dir, force=True, note=f"publishing the outputs of notebook {nb.name}") from None
+            finally:
+                discard(stage)
 
         priority = critical_paths(after, runtimes)  # an earlier run's wall times; unknown ones count 1 s
 
@@ -288,7 +278,7 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
             """Ready notebooks, longest remaining chain of wall times first (then in order), at most one per GPU
             for the gpu ones (none without GPUs: they then train on the CPU; any number with share_gpu)."""
             out, gpu_budget = [], len(gpu_slots) - running_gpu
-            for nb in sorted(pending, key=lambda nb: (-priority[nb.stem], nb.stem)):
+            for nb in sorted(pending, key=lambda nb: (-priority[nb.stem] if jobs > 1 else 0, nb.stem)):  # jobs 1: in order
                 if not set(after[nb.stem]) <= done:
                     continue
                 if nb.stem in on_gpu and gpu_slots and not share_gpu:
@@ -298,40 +288,43 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
                 out.append(nb)
             return out
 
-        with tqdm(total=len(chosen), desc="notebooks", unit="nb") as bar:
-            done: set[str] = set()
-            if jobs == 1:
-                for nb in chosen:
-                    t0 = time.perf_counter()
-                    outcome, executed = submit(lambda f, *a: f(*a), nb)
-                    finish(nb, outcome, executed, time.perf_counter() - t0)
+        # Every notebook runs in a worker process (one kernel each), also with jobs == 1: the runner only waits,
+        # so Ctrl-C or SIGTERM kills the workers (and so their kernels) and leaves one line, not papermill's traces.
+        done: set[str] = set()
+        running, pending, first_error = {}, list(chosen), None
+        with tqdm(total=len(chosen), desc="notebooks", unit="nb") as bar, worker_pool(jobs) as ex:
+            while running or (pending and first_error is None):
+                if first_error is None:  # after a failure no notebook starts; the running ones finish and publish
+                    if not running and not any(set(after[nb.stem]) <= done for nb in pending):
+                        raise SLTInputError("the notebooks' slt_nb.after lists form a cycle: " + ", ".join(nb.stem for nb in pending))
+                    busy_gpus = [r[3] for r in running.values() if r[3] is not None]
+                    n_gpu = sum(1 for (nb, *_r) in running.values() if nb.stem in on_gpu)
+                    for nb in startable(pending, n_gpu)[: jobs - len(running)]:
+                        pending.remove(nb)
+                        gpu = None
+                        if nb.stem in on_gpu and not share_gpu and len(gpu_slots) > 1:
+                            gpu = next(g for g in gpu_slots if g not in busy_gpus)
+                            busy_gpus.append(gpu)
+                        fut, executed, stage = submit(ex.submit, nb, gpu)
+                        running[fut] = (nb, executed, time.perf_counter(), gpu, stage)
+                finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    nb, executed, t0, _gpu, stage = running.pop(fut)
+                    try:
+                        outcome = fut.result()
+                    except Exception as exc:  # noqa: BLE001 (the worker died, e.g. killed for memory)
+                        outcome = ("failed", None, type(exc).__name__, f"worker process failed: {exc}")
+                    try:
+                        finish(nb, outcome, executed, time.perf_counter() - t0, stage)
+                    except (SLTInputError, OSError) as exc:
+                        first_error = first_error or exc
+                        continue
+                    done.add(nb.stem)
                     bar.update()
-            else:
-                running, pending = {}, list(chosen)
-                with ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn")) as ex:
-                    while pending or running:
-                        if not running and not any(set(after[nb.stem]) <= done for nb in pending):
-                            raise SLTInputError("the notebooks' slt_nb.after lists form a cycle: " + ", ".join(nb.stem for nb in pending))
-                        busy_gpus = [g for (_nb, _ex, _t0, g) in running.values() if g is not None]
-                        n_gpu = sum(1 for (nb, *_r) in running.values() if nb.stem in on_gpu)
-                        for nb in startable(pending, n_gpu)[: jobs - len(running)]:
-                            pending.remove(nb)
-                            gpu = None
-                            if nb.stem in on_gpu and not share_gpu and len(gpu_slots) > 1:
-                                gpu = next(g for g in gpu_slots if g not in busy_gpus)
-                                busy_gpus.append(gpu)
-                            fut, executed = submit(ex.submit, nb, gpu)
-                            running[fut] = (nb, executed, time.perf_counter(), gpu)
-                        finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
-                        for fut in finished:
-                            nb, executed, t0, _gpu = running.pop(fut)
-                            try:
-                                finish(nb, fut.result(), executed, time.perf_counter() - t0)
-                            except BaseException:
-                                for other in running:
-                                    other.cancel()
-                                raise
-                            done.add(nb.stem)
-                            bar.update()
-    write_index(results_dir, params_file=rel_params, params_hash=phash, runtimes=runtimes)
+        if first_error is not None:
+            raise first_error
+    results_dir.mkdir(parents=True, exist_ok=True)
+    with file_lock(results_dir):  # another run may have recorded its notebooks meanwhile: index them all
+        runtimes = read_runtimes(results_dir)
+        write_index(results_dir, params_file=rel_params, params_hash=phash, runtimes=runtimes)
     return runtimes

@@ -2,8 +2,8 @@
 
 The variants of Tab. 6-8 are independent: each builds a fresh model from 07's folders, seeds itself
 (:func:`slt_nb.llava_slt.pipeline.tune_variant`) and writes its own ``stage3-<variant>/`` folder. A
-worker is a fresh Python process (``spawn``) with this process's torch thread count, so it computes
-exactly what the variant computes here; it reads the clips from the cache that the parent has just
+worker is a fresh Python process (``spawn``; it dies with this process, :mod:`slt_nb.workers`) with
+this process's torch thread count, so it computes exactly what the variant computes here; it reads the clips from the cache that the parent has just
 written, and returns its summary, its predictions and its log lines, which are printed here in the
 variants' order (the notebook's output does not depend on which worker finished first).
 """
@@ -53,19 +53,18 @@ def tune_variants_in_pool(cfgs: dict[str, Stage3Config], opts: dict, *, jobs: in
     spawned workers; ``opts``: the keyword arguments of :func:`~slt_nb.llava_slt.pipeline.tune_variant` but ``pre``,
     ``clips`` and ``log``. Raises :class:`SLTInputError` naming the first variant that failed, with its traceback's end;
     finished variants keep their folders, so a re-run skips them."""
-    import multiprocessing as mp
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures import FIRST_COMPLETED, wait
 
     import torch
     from tqdm.auto import tqdm
 
     from ..train.parallel import _init_worker
+    from ..workers import worker_pool
 
     threads = torch.get_num_threads()
     n = min(jobs, len(cfgs))
     done: dict[str, tuple[str, object, list[str]]] = {}
-    with ProcessPoolExecutor(n, mp_context=mp.get_context("spawn"), initializer=_init_worker,
-                             initargs=(threads, [], os.environ.get("SLT_NB_ROOT"))) as ex, \
+    with worker_pool(n, initializer=_init_worker, initargs=(threads, [], os.environ.get("SLT_NB_ROOT"))) as ex, \
             tqdm(total=len(cfgs), desc=f"stage 3 variants ({n} workers)", unit="variant") as bar:
         running = {ex.submit(_variant_in_worker, name, cfg, opts): name for name, cfg in cfgs.items()}  # in order: main first
         while running:

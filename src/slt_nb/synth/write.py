@@ -18,7 +18,6 @@ import multiprocessing
 import os
 import shutil
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from .. import __version__
 from ..data.frames import DECORD_BAD_WIDTHS  # decord 0.6.0 decodes these as 4 channels (measured there)
 from ..errors import SLTInputError
 from ..io import write_json
+from ..workers import worker_pool
 from .catalog import DEFAULT_FPS, DEFAULT_LANG, DEFAULT_SIZE, FORMATS
 from .formats import Clip, Format
 from .grammar import LANGS, Grammar
@@ -180,8 +180,9 @@ def _render_all(tasks: list[_Task], workers: int | None, desc: str, progress: bo
                 bar.update()
             return
         # fork, not spawn: spawn re-imports __main__ and so fails from unguarded scripts; workers use no torch
-        ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        # the workers die with this process and leave Ctrl-C to it (slt_nb.workers): a killed run stops rendering
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        with worker_pool(workers, start_method=method) as pool:
             for n in pool.map(_render_and_write, tasks, chunksize=4):
                 yield n
                 bar.update()

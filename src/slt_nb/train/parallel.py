@@ -2,9 +2,9 @@
 
 Used by the notebooks for their independent runs (03's families, 04's ablation cells). A worker is
 a fresh Python process (``spawn``) that imports the training stack once and then trains run after
-run, its output going to ``<log_dir>/<id>.log``. Runs that would build the same tiny base model
-(:mod:`slt_nb.train.pretrain`) are not started together: the first builds it, the others wait and
-then reuse it. Finished runs are recognised in this process first (``train_run(train=False)``) and
+run, its output going to ``<log_dir>/<id>.log``; it dies with this process (:mod:`slt_nb.workers`).
+Runs that would build the same tiny base model (:mod:`slt_nb.train.pretrain`) are not started
+together: the first builds it, the others wait and then reuse it. Finished runs are recognised in this process first (``train_run(train=False)``) and
 need no worker. The results are then read back here, so the caller gets the same
 :class:`~slt_nb.train.run.RunResult` as from an in-process :func:`~slt_nb.train.run.train_run`;
 every run seeds itself, so one thread in a worker trains exactly what one thread here would.
@@ -95,18 +95,19 @@ def train_many(runs: dict[str, RunConfig], *, jobs: int = 1, force: bool = False
 
 
 def _pool(runs: dict[str, RunConfig], *, jobs: int, force: bool, threads: int, log_dir: Path, progress: bool, desc: str) -> dict[str, tuple[str, float]]:
-    import multiprocessing as mp
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures import FIRST_COMPLETED, wait
 
     import torch
     from tqdm.auto import tqdm
+
+    from ..workers import worker_pool
 
     log_dir.mkdir(parents=True, exist_ok=True)
     gpus = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
     pending, running, results = list(runs), {}, {}
     started, built = set(), set()
-    ctx = mp.get_context("spawn")  # fresh interpreters: no forked torch / CUDA state
-    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(threads, gpus, os.environ.get("SLT_NB_ROOT"))) as ex, \
+    # fresh interpreters (spawn: no forked torch / CUDA state) that die with this process (a killed notebook or runner)
+    with worker_pool(jobs, initializer=_init_worker, initargs=(threads, gpus, os.environ.get("SLT_NB_ROOT"))) as ex, \
             tqdm(total=len(runs), desc=f"{desc} ({jobs} workers)", unit="run", disable=not progress) as bar:
         while pending or running:
             for k in list(pending):

@@ -1,0 +1,117 @@
+"""Run one notebook headlessly and record it: jupytext (.py) -> ipynb, papermill, HTML, wall times.
+
+The pieces of :func:`slt_nb.runner.reproduce` that touch one notebook: its conversion and parameters,
+its execution in a kernel (in the runner or in a worker process), the error naming its cell when it
+fails, its rendering and its wall time in ``runtimes.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from .errors import SLTInputError
+from .io import file_lock, write_json, write_text
+from .staging import Stage
+
+RUNTIMES = "runtimes.json"  # in the results folder: notebook -> wall time (s) of its last successful run
+
+
+def to_ipynb(py_path: Path, out_path: Path) -> Path:
+    """Convert a jupytext percent-format notebook to .ipynb (with a python3 kernelspec)."""
+    import jupytext
+
+    nb = jupytext.read(py_path)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    jupytext.write(nb, out_path, fmt="ipynb")
+    return out_path
+
+
+def declared_parameters(ipynb: Path) -> dict[str, str]:
+    """name -> default expression of the notebook's ``parameters`` cell (papermill's inspection)."""
+    import papermill
+
+    info = papermill.inspect_notebook(str(ipynb))
+    return {name: spec["default"] for name, spec in info.items()}
+
+
+def execute(src: str, dst: str, params: dict, kernel: str, cwd: str, gpu: str | None = None, env: dict | None = None,
+            kernel_log: str | None = None) -> tuple[str, object, str, str]:
+    """Run one notebook with papermill (in one of the runner's worker processes): ("ok" | "failed", cell, error name, error value).
+    ``gpu``: the GPU index its kernel may see (``CUDA_VISIBLE_DEVICES``); ``env``: more variables for the kernel (its
+    stage); the kernel inherits this process's environment, set for the call only. ``kernel_log``: the kernel process's
+    own stderr (its logging, not the cells' output, which papermill records) goes there instead of the terminal."""
+    import papermill
+
+    env = {**(env or {}), **({"CUDA_VISIBLE_DEVICES": gpu} if gpu is not None else {})}
+    saved_env = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    saved_fd = None
+    if kernel_log:
+        import sys
+
+        sys.stderr.flush()
+        saved_fd = os.dup(2)
+        with open(kernel_log, "a", encoding="utf-8") as log:
+            os.dup2(log.fileno(), 2)
+    try:
+        papermill.execute_notebook(src, dst, parameters=params, kernel_name=kernel, cwd=cwd, progress_bar=False, log_output=False)
+    except papermill.PapermillExecutionError as exc:
+        return "failed", exc.exec_count, exc.ename, exc.evalue
+    except Exception as exc:  # noqa: BLE001 (the kernel died or did not start: reported with the notebook's name)
+        return "failed", None, type(exc).__name__, str(exc)
+    finally:
+        if saved_fd is not None:
+            os.dup2(saved_fd, 2)
+            os.close(saved_fd)
+        for k, v in saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return "ok", None, "", ""
+
+
+def to_html(nb_path: Path, html_path: Path) -> None:
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter().from_notebook_node(nbformat.read(nb_path, as_version=4))
+    write_text(html_path, body)
+
+
+def failure(nb: Path, cell, ename: str, evalue: str, executed: Path, failed: Path, stage: Stage) -> SLTInputError:
+    """The error for a notebook that failed: its name, the cell (papermill's execution count) and the error, paths
+    as published; its executed notebook (with the traceback) is kept as ``failed`` when it can be written."""
+    saved = False
+    if executed.exists():
+        try:
+            write_text(failed, stage.to_final(executed.read_text(encoding="utf-8")))
+            saved = True
+        except OSError:  # a full disk or a read-only folder: the message still names the notebook, cell and error
+            pass
+    where = f" in cell {cell}" if cell is not None else ""
+    hint = "nothing it wrote was published" + (f"; the executed notebook with the traceback is {failed}" if saved else "")
+    return SLTInputError(f"notebook {nb.name} failed{where}: {ename}: {evalue}", hint=hint)
+
+
+def read_runtimes(results_dir: Path) -> dict[str, float]:
+    """``<results_dir>/runtimes.json`` (notebook -> seconds); {} when absent."""
+    path = results_dir / RUNTIMES
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except json.JSONDecodeError as exc:
+        raise SLTInputError(f"not valid JSON ({exc.msg})", file=path, line=exc.lineno, hint="delete it: the next run rewrites it") from None
+
+
+def record_runtime(results_dir: Path, stem: str, seconds: float) -> dict[str, float]:
+    """Set one notebook's wall time in ``runtimes.json``: read, update and write under an exclusive lock on
+    the results folder, so concurrent ``reproduce`` runs (other notebooks) keep each other's entries.
+    Returns every recorded wall time."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    with file_lock(results_dir):
+        runtimes = read_runtimes(results_dir)
+        runtimes[stem] = round(seconds, 1)
+        write_json(results_dir / RUNTIMES, runtimes)
+    return runtimes
