@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from slt_nb.cli import main as cli_main
@@ -40,7 +42,7 @@ def test_malformed_dependency_and_cycle_are_refused(tmp_path):
         reproduce(None, root=tmp_path, jobs=2)
 
 
-def test_two_jobs_run_every_notebook_and_set_overrides_the_params(tmp_path, monkeypatch):
+def test_two_jobs_run_every_notebook_and_set_overrides_the_params(tmp_path, monkeypatch, capfd):
     _nb(tmp_path, "01_a")
     _nb(tmp_path, "02_b", after=["01_a"])
     _nb(tmp_path, "03_c", after=["01_a"])
@@ -50,7 +52,12 @@ def test_two_jobs_run_every_notebook_and_set_overrides_the_params(tmp_path, monk
     assert [(tmp_path / "out" / f"{n}.txt").read_text() for n in ("01_a", "02_b", "03_c")] == ["7", "7", "7"]
     monkeypatch.setenv("SLT_NB_ROOT", str(tmp_path))
     monkeypatch.chdir(tmp_path)
+    capfd.readouterr()
     assert cli_main(["reproduce", "--params", "p.yaml", "--only", "02_b", "--set", "value=12"]) == 0
     assert (tmp_path / "out" / "02_b.txt").read_text() == "12"
+    out, err = capfd.readouterr()  # one line per notebook (name, status, seconds), then where the results are; no kernel chatter
+    lines = out.strip().splitlines()
+    assert len(lines) == 2 and re.fullmatch(r"slt-nb reproduce: \[1/1\] 02_b: ok, \d+\.\d s", lines[0]), out
+    assert re.fullmatch(r"slt-nb reproduce: done in \d+ s; results: results/README.md", lines[1]) and "Kernel" not in out + err
     assert cli_main(["reproduce", "--params", "p.yaml", "--only", "02_b", "--set", "value=[1, 2]"]) == 2  # not the default's type (int)
     assert cli_main(["reproduce", "--only", "02_b", "--set", "novalue"]) == 2

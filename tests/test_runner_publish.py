@@ -195,3 +195,24 @@ def test_a_results_folder_that_cannot_be_staged_is_refused_before_any_notebook(t
     with pytest.raises(SLTInputError, match=what):
         reproduce(None, root=root, set_params=sets)
     assert not (root / "out").exists() and not (root / "results").exists()
+
+
+def test_published_notebooks_hold_no_timestamps_ids_or_machine_paths(tmp_path):
+    """The same params give the same executed-notebook bytes: papermill/Jupyter timings dropped, cell ids by
+    position, paths under the project root written relative to it (issue 14: byte-stable results)."""
+    from slt_nb.execute import stable_notebook
+
+    root = tmp_path / "proj"
+    nb = {"cells": [{"cell_type": "code", "id": "a1b2c3", "metadata": {"execution": {"iopub.status.busy": "2026-12-05T20:00:00Z"},
+                                                                       "papermill": {"duration": 1.5, "start_time": "x", "end_time": "y", "status": "completed"}},
+                     "outputs": [{"name": "stdout", "output_type": "stream", "text": [f"saved {root}/results/figures/a.png\n", f"root {root}\n"]}],
+                     "source": "x", "execution_count": 1}],
+          "metadata": {"papermill": {"duration": 9.0, "start_time": "s", "end_time": "e", "input_path": "/tmp/x.ipynb", "parameters": {"a": 1}}},
+          "nbformat": 4, "nbformat_minor": 5}
+    one = stable_notebook(json.dumps(nb), root)
+    nb["cells"][0]["id"], nb["metadata"]["papermill"]["duration"] = "zz9", 99.0
+    assert stable_notebook(json.dumps(nb), root) == one
+    out = json.loads(one)
+    assert out["cells"][0]["id"] == "cell-000" and "execution" not in out["cells"][0]["metadata"]
+    assert out["cells"][0]["metadata"]["papermill"] == {"status": "completed"} and out["metadata"]["papermill"] == {"parameters": {"a": 1}}
+    assert out["cells"][0]["outputs"][0]["text"] == ["saved results/figures/a.png\n", "root .\n"] and str(root) not in one

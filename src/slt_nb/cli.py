@@ -106,9 +106,16 @@ def cmd_reproduce(args) -> int:
         if not sep or not key.strip():
             raise SLTInputError(f"--set expects KEY=VALUE, got {item!r}", hint="e.g. --set 'abl_only=[table8-500M-lm_only]'")
         sets[key.strip()] = parse_yaml(value, what=f"YAML value in --set {item}")  # one line, duplicate keys refused
-    runtimes = reproduce(args.params, args.only, jobs=args.jobs, set_params=sets, share_gpu=args.share_gpu)
-    for name, secs in runtimes.items():
-        print(f"{name}: {secs:.1f} s")
+    import time
+
+    from .paths import project_root, resolve
+    from .runner import results_dir_of
+
+    t0 = time.perf_counter()
+    reproduce(args.params, args.only, jobs=args.jobs, set_params=sets, share_gpu=args.share_gpu)  # one line per notebook as it ends
+    index = results_dir_of(args.params, sets) / "README.md"
+    shown = index.relative_to(project_root()) if index.is_relative_to(project_root()) else index
+    print(f"slt-nb reproduce: done in {time.perf_counter() - t0:.0f} s; results: {shown}")
     return 0
 
 

@@ -19,11 +19,13 @@ RUNTIMES = "runtimes.json"  # in the results folder: notebook -> wall time (s) o
 
 
 def to_ipynb(py_path: Path, out_path: Path) -> Path:
-    """Convert a jupytext percent-format notebook to .ipynb (with a python3 kernelspec)."""
+    """Convert a jupytext percent-format notebook to .ipynb (with a python3 kernelspec and cell ids ``cell-000``, ...)."""
     import jupytext
 
     nb = jupytext.read(py_path)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    for i, cell in enumerate(nb.cells):  # deterministic cell ids (nbformat draws random ones): the same bytes run to run
+        cell["id"] = f"cell-{i:03d}"
     jupytext.write(nb, out_path, fmt="ipynb")
     return out_path
 
@@ -71,6 +73,33 @@ def execute(src: str, dst: str, params: dict, kernel: str, cwd: str, gpu: str | 
             else:
                 os.environ[k] = v
     return "ok", None, "", ""
+
+
+VOLATILE_CELL_KEYS = ("execution",)  # Jupyter's iopub/shell timestamps
+VOLATILE_PAPERMILL_KEYS = ("start_time", "end_time", "duration")
+
+
+def stable_notebook(text: str, root: str | Path) -> str:
+    """An executed notebook as published: no wall-clock timestamps or durations in its metadata (papermill's,
+    Jupyter's ``execution``; timings live in ``runtimes.json``), and paths under the project ``root`` written
+    relative to it, so that the same params give the same bytes on any machine.
+    ``text``: the .ipynb JSON; returns it re-serialised as nbformat writes it (indent 1, sorted keys)."""
+    nb = json.loads(text)
+    for i, cell in enumerate(nb.get("cells", [])):  # papermill's injected-parameters cell gets a random id
+        if "id" in cell:
+            cell["id"] = f"cell-{i:03d}"
+    for meta in [nb.get("metadata", {})] + [c.get("metadata", {}) for c in nb.get("cells", [])]:
+        for key in VOLATILE_CELL_KEYS:
+            meta.pop(key, None)
+        pm = meta.get("papermill")
+        if isinstance(pm, dict):
+            for key in VOLATILE_PAPERMILL_KEYS:
+                pm.pop(key, None)
+            pm.pop("input_path", None)
+            pm.pop("output_path", None)
+    out = json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    base = str(Path(root).resolve()).rstrip("/")
+    return out.replace(base + "/", "").replace(json.dumps(base)[1:-1], ".")
 
 
 def to_html(nb_path: Path, html_path: Path) -> None:

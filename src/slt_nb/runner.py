@@ -40,10 +40,11 @@ from pathlib import Path
 
 from . import __version__
 from .errors import SLTInputError
-from .execute import declared_parameters, execute, failure, read_runtimes, record_runtime, to_html, to_ipynb
+from .execute import declared_parameters, execute, failure, read_runtimes, record_runtime, stable_notebook, to_html, to_ipynb
 from .io import file_lock, with_path, write_json, write_text
 from .params import OPERATIONAL, hashed, load_params, params_for, params_hash
 from .params_check import check_params
+from .progress import PROGRESS_LOG
 from .paths import project_root, resolve
 from .staging import Stage, discard, open_stage, publish
 
@@ -136,6 +137,14 @@ def run_hash(declared: dict[str, dict[str, str]], overrides: dict) -> str:
     return params_hash({"version": __version__, "defaults": defaults, "overrides": hashed(overrides)})
 
 
+def results_dir_of(params_file: str | Path | None, set_params: dict | None = None, root: str | Path | None = None) -> Path:
+    """The results folder a run of ``params_file`` (+ ``set_params``) writes: its ``results_dir``, else ``results/``
+    (every notebook's default)."""
+    root = Path(root) if root else project_root()
+    overrides = {**load_params(resolve(params_file, root) if params_file else None), **(set_params or {})}
+    return resolve(overrides.get("results_dir") or "results", root)
+
+
 def effective(name: str, declared: dict[str, dict[str, str]], overrides: dict):
     """The value a parameter takes in this run: the override, else the notebooks' (shared) default."""
     if name in overrides:
@@ -203,8 +212,6 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
     were running beside it and succeed, keep (publish) their outputs."""
     from concurrent.futures import FIRST_COMPLETED, wait
 
-    from tqdm.auto import tqdm
-
     from .report.index import write_index
     from .workers import worker_pool
 
@@ -250,7 +257,11 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
                 stage = open_stage(os.path.realpath(results_dir), Path(tmp) / "stage" / nb.stem)
             except OSError as exc:
                 raise with_path(exc, exc.filename or results_dir, force=True, note=f"staging the results folder for notebook {nb.name}") from None
-            return run(execute, str(inputs[nb.stem]), str(executed), params, kernel, str(root), gpu, stage.env(),
+            progress = root / "runs" / "logs" / f"{nb.stem}.progress.log"  # progress bars: here, not in the saved notebook
+            progress.parent.mkdir(parents=True, exist_ok=True)
+            progress.write_text("", encoding="utf-8")
+            env = {**stage.env(), PROGRESS_LOG: str(progress), "TQDM_DISABLE": "1"}  # TQDM_DISABLE: third-party bars (tqdm's env override)
+            return run(execute, str(inputs[nb.stem]), str(executed), params, kernel, str(root), gpu, env,
                        str(Path(tmp) / f"{nb.stem}.kernel.log")), executed, stage
 
         def finish(nb, outcome, executed: Path, seconds: float, stage: Stage) -> None:
@@ -263,7 +274,7 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
                     publish(stage)
                     if "results_dir" in owned:
                         claim(results_dir, rel_params, phash, "results_dir")
-                    write_text(out_dir / f"{nb.stem}.ipynb", stage.to_final(executed.read_text(encoding="utf-8")))
+                    write_text(out_dir / f"{nb.stem}.ipynb", stable_notebook(stage.to_final(executed.read_text(encoding="utf-8")), root))
                     to_html(out_dir / f"{nb.stem}.ipynb", out_dir / f"{nb.stem}.html")
                     (out_dir / f"{nb.stem}.failed.ipynb").unlink(missing_ok=True)
                     runtimes.update(record_runtime(results_dir, nb.stem, seconds))
@@ -292,7 +303,10 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
         # so Ctrl-C or SIGTERM kills the workers (and so their kernels) and leaves one line, not papermill's traces.
         done: set[str] = set()
         running, pending, first_error = {}, list(chosen), None
-        with tqdm(total=len(chosen), desc="notebooks", unit="nb") as bar, worker_pool(jobs) as ex:
+        def report(nb: Path, status: str, seconds: float) -> None:  # one line per notebook, as it ends
+            print(f"slt-nb reproduce: [{len(done) + (status != 'ok')}/{len(chosen)}] {nb.stem}: {status}, {seconds:.1f} s", flush=True)
+
+        with worker_pool(jobs) as ex:
             while running or (pending and first_error is None):
                 if first_error is None:  # after a failure no notebook starts; the running ones finish and publish
                     if not running and not any(set(after[nb.stem]) <= done for nb in pending):
@@ -314,13 +328,15 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
                         outcome = fut.result()
                     except Exception as exc:  # noqa: BLE001 (the worker died, e.g. killed for memory)
                         outcome = ("failed", None, type(exc).__name__, f"worker process failed: {exc}")
+                    seconds = time.perf_counter() - t0
                     try:
-                        finish(nb, outcome, executed, time.perf_counter() - t0, stage)
+                        finish(nb, outcome, executed, seconds, stage)
                     except (SLTInputError, OSError) as exc:
+                        report(nb, "FAILED", seconds)
                         first_error = first_error or exc
                         continue
                     done.add(nb.stem)
-                    bar.update()
+                    report(nb, "ok", seconds)
         if first_error is not None:
             raise first_error
     results_dir.mkdir(parents=True, exist_ok=True)

@@ -118,19 +118,19 @@ def config_table(configs: dict, paper: dict, per_dataset: dict[str, dict] | None
 
 
 def pretrain_table(result: dict) -> pd.DataFrame:
-    """What stages 1-2 did: steps, first/last loss, the dev check (LM loss; video->text R@1), time."""
+    """What stages 1-2 did: steps, first/last loss, the dev check (LM loss; video->text R@1); wall times are in runtimes.json."""
     rows = []
     for name, s1 in {"llm": result["stage1"], **{f"llm {n}": r for n, r in result.get("llm_variants", {}).items()}}.items():
         h = s1["history"]
         rows.append({"Stage": "1 linguistic CPT", "Variant": name, "Steps": len(h), "First loss": _r(h[0]["loss"]) if h else None,
                      "Last loss": _r(h[-1]["loss"]) if h else None, "Dev check": "LM loss before -> after",
-                     "Dev value": f"{_r(s1['dev_loss_before'])} -> {_r(s1['dev_loss_after'])}", "Chance": "-", "Seconds": s1["seconds"]})
+                     "Dev value": f"{_r(s1['dev_loss_before'])} -> {_r(s1['dev_loss_after'])}", "Chance": "-"})
     for name, s2 in result["stage2"].items():
         h = s2["history"]
         r = s2["retrieval"].get("dev", {})
         rows.append({"Stage": "2 visual CL", "Variant": name, "Steps": len(h), "First loss": _r(h[0]["loss"]), "Last loss": _r(h[-1]["loss"]),
                      "Dev check": "video->text R@1 / R@5", "Dev value": f"{_r(r.get('r1'))} / {_r(r.get('r5'))}",
-                     "Chance": _r(r.get("chance_r1")), "Seconds": s2["seconds"]})
+                     "Chance": _r(r.get("chance_r1"))})
     return pd.DataFrame(rows)
 
 
