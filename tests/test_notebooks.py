@@ -87,7 +87,7 @@ def test_notebooks_write_tables_figures_and_index(tiny_project):
 
     # 04: Tables 8-9 in the paper's layout; Table 9's 16-frame cell is 03's Qwen2.5-VL run, not a new one
     t8 = pd.read_csv(root / "results" / "tables" / "table8_strategies.csv")
-    assert list(t8["Model Size"]) == ["256M", "500M", "2.2B"] and list(t8["Fine-tuning Strategy"]) == ["Full", "Vision then LM", "LoRA for LM"]
+    assert list(t8["Paper's Model Size"]) == ["256M", "500M", "2.2B"] and list(t8["Fine-tuning Strategy"]) == ["Full", "Vision then LM", "LoRA for LM"]
     assert t8["Trainable params"].tolist()[0] == t8["Total params"].tolist()[0]  # full fine-tuning trains everything
     t9 = pd.read_csv(root / "results" / "tables" / "table9_frame_budget.csv")
     assert list(t9["Max Frames"]) == [16, 32]
