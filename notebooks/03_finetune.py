@@ -140,7 +140,9 @@ pd.DataFrame([{"family": c.family, "model": c.model, "dataset": c.dataset, "t_ma
 # sentence (BLEU-4 8.1, unchanged with shuffled videos), SmolVLM with 6 different ones (BLEU-4
 # 14.0, 7.3 with shuffled videos) — enough for "twice the majority baseline", not for reading
 # the signs. So for `model: tiny` a **base model** is made first and cached in
-# `runs/base/<family>.<dataset>.<hash>/` (built once, reused by later runs):
+# `runs/base/<family>.<dataset>.<hash>/` (built once, reused by later runs; one base serves every
+# frame budget, as one pretrained checkpoint does; stage 1 never sees a sentence, so it is cached
+# apart in `runs/base/vision/` and shared by every dataset whose signs render alike):
 #
 # 1. **vision** — *isolated-sign* clips rendered by the synthetic corpus's own generator (every
 #    gloss of the lexicon, 8 renderings, by the corpus's signers, as PHOENIX-2014T's 9 signers

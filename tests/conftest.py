@@ -75,7 +75,7 @@ def tiny_phoenix_project(root: Path, *, family_sizes: dict[str, str], text_steps
     spec = {"name": "phoenix", "root": str(root / "synth"), "synth": {"lang": "de", "n_train": 6, "n_dev": 2, "n_test": 2, "width": 40, "height": 48,
                                                                        "max_glosses": 3, "n_signers": 2}}
     records = prepare_all([spec], manifests, seed=0)
-    bases = {fam: ensure_base(fam, records[0], t_max=6, spec={"reps": 0, "text_steps": text_steps}, runs_dir=root / "runs", progress=False, size=size)
+    bases = {fam: ensure_base(fam, records[0], spec={"reps": 0, "text_steps": text_steps}, runs_dir=root / "runs", progress=False, size=size)
              for fam, size in family_sizes.items()}
     return manifests, bases
 

@@ -46,8 +46,8 @@ def test_base_is_built_once_and_loads_like_a_checkpoint(record, tmp_path):
     from slt_nb.models.load import load_model_and_processor
 
     torch.set_num_threads(1)
-    spec = {"reps": 1, "vision_epochs": 2, "vision_batch": 32, "text_steps": 30}
-    base = ensure_base("smolvlm", record, t_max=4, spec=spec, runs_dir=tmp_path, progress=False)
+    spec = {"reps": 1, "vision_epochs": 2, "vision_batch": 32, "vision_t_max": 4, "text_steps": 30}
+    base = ensure_base("smolvlm", record, spec=spec, runs_dir=tmp_path, progress=False)
     info = read_base_info(base)
     assert base.parent == tmp_path / "base" and base.name.startswith("smolvlm.phoenix.") and info["hash"] in base.name
     v, t = info["stages"]["vision"], info["stages"]["language"]
@@ -57,9 +57,9 @@ def test_base_is_built_once_and_loads_like_a_checkpoint(record, tmp_path):
     model, proc = load_model_and_processor("smolvlm", base)
     assert type(model).__name__ == "SmolVLMForConditionalGeneration" and len(proc.tokenizer) <= model.get_input_embeddings().weight.shape[0]
     stamp = (base / "model.safetensors").stat().st_mtime_ns
-    assert ensure_base("smolvlm", record, t_max=4, spec=spec, runs_dir=tmp_path, progress=False) == base  # cached
+    assert ensure_base("smolvlm", record, spec=spec, runs_dir=tmp_path, progress=False) == base  # cached
     assert (base / "model.safetensors").stat().st_mtime_ns == stamp
-    other = ensure_base("smolvlm", record, t_max=4, spec={**spec, "text_steps": 31}, runs_dir=tmp_path, progress=False)
+    other = ensure_base("smolvlm", record, spec={**spec, "text_steps": 31}, runs_dir=tmp_path, progress=False)
     assert other != base and (other / BASE_INFO).is_file()  # another config, another base
     assert not list((tmp_path / "base").glob(".*"))  # no temporary folder left
 

@@ -382,6 +382,48 @@ def test_cached_collator_gives_the_plain_collator_batches(project):
 
 
 @pytest.mark.parametrize("fam", FAMS)
+def test_answer_position_logits_give_the_full_loss_and_gradients(project, fam):
+    """The CPU loss computes the LM head only where the next token is supervised (issue 15: speed): the
+    same loss and the same gradients as the model's loss over every position, on a padded batch."""
+    from slt_nb.data.prepare import load_prepared, load_split
+    from slt_nb.models.load import apply_lora, load_model_and_processor
+    from slt_nb.train.collate import VideoCollator, rows_from_samples
+    from slt_nb.train.sft import answer_positions
+
+    torch.manual_seed(0)
+    _, manifests, bases = project
+    model, proc = load_model_and_processor(fam, bases[fam])
+    model = apply_lora(model, fam)  # the trainable set of the main recipe; LoRA dropout off for an exact comparison
+    for m in model.modules():
+        if isinstance(m, torch.nn.Dropout):
+            m.p = 0.0
+    rows = rows_from_samples(load_split(load_prepared(manifests)[0], "train")[:3], "P.")
+    batch = VideoCollator(proc, fam, t_max=6)(rows)
+    assert batch["attention_mask"].sum(1).unique().numel() > 1  # rows of different lengths: padding in the batch
+    labels = batch["labels"]
+    n = (labels[:, 1:] != -100).sum()
+    keep, targets = answer_positions(labels)
+    assert keep.numel() < labels.shape[1] // 2 and int((targets != -100).sum()) == int(n)
+    results = []
+    for kw in ({}, {"logits_to_keep": keep, "shift_labels": targets}):
+        model.zero_grad()
+        out = model(**batch, num_items_in_batch=n, **kw)
+        out.loss.backward()
+        results.append((out.loss.item(), out.logits.shape[1], {k: p.grad.clone() for k, p in model.named_parameters() if p.requires_grad}))
+    (full, width_full, g_full), (part, width_part, g_part) = results
+    assert width_full == labels.shape[1] and width_part == keep.numel()
+    assert part == pytest.approx(full, rel=1e-5)
+    assert max((g_full[k] - g_part[k]).abs().max().item() for k in g_full) < 1e-5
+    # the CPU trainer's loss (loss_impl "model") is this one
+    from slt_nb.train.run import build_trainer, plan
+
+    cfg, record, samples, base, _h, run_dir = plan(cfg_for(project, fam, f"answer-positions-{fam}", loss_impl="model", lora_dropout=0.0))
+    trainer, _, _ = build_trainer(cfg, record, samples, base, run_dir, log=None)
+    loss, out = trainer.compute_loss(trainer.model, dict(batch), return_outputs=True, num_items_in_batch=n)
+    assert out.logits.shape[1] == keep.numel() and torch.isfinite(loss)
+
+
+@pytest.mark.parametrize("fam", FAMS)
 def test_model_loss_and_trl_tiled_head_train_the_same(project, fam):
     """The CPU default computes the loss with the model's own head (faster at tiny sizes); TRL's tiled
     head gives the same losses and the same adapter up to float rounding."""

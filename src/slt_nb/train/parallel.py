@@ -3,9 +3,10 @@
 Used by the notebooks for their independent runs (03's families, 04's ablation cells). A worker is
 a fresh Python process (``spawn``) that imports the training stack once and then trains run after
 run, its output going to ``<log_dir>/<id>.log``; it dies with this process (:mod:`slt_nb.workers`).
-Runs that would build the same tiny base model (:mod:`slt_nb.train.pretrain`) are not started
-together: the first builds it, the others wait and then reuse it. Finished runs are recognised in this process first (``train_run(train=False)``) and
-need no worker. The results are then read back here, so the caller gets the same
+Runs that would build the same tiny base model (:mod:`slt_nb.train.pretrain`), or the same shared
+vision stage (datasets whose signs render alike), are not started together: the first builds it, the
+others wait and then reuse it. Finished runs are recognised in this process first (``train_run(train=False)``)
+and need no worker. The results are then read back here, so the caller gets the same
 :class:`~slt_nb.train.run.RunResult` as from an in-process :func:`~slt_nb.train.run.train_run`;
 every run seeds itself, so one thread in a worker trains exactly what one thread here would.
 """
@@ -23,8 +24,21 @@ from .run import RunConfig, RunResult, train_run
 
 
 def _base_group(cfg: RunConfig) -> tuple:
-    """Runs of one group build (and then share) one tiny base model."""
-    return (cfg.family, cfg.model, cfg.dataset, cfg.t_max, cfg.seed, json.dumps(cfg.base, sort_keys=True), cfg.runs_dir)
+    """Runs of one group build (and then share) one tiny base model, or one vision stage: datasets whose
+    signs render alike share it (:func:`slt_nb.train.vision_stage.render_identity`), others group by name."""
+    return (cfg.family, cfg.model, _signs_of(cfg), cfg.seed, json.dumps(cfg.base, sort_keys=True), cfg.runs_dir)  # a base serves every T_max
+
+
+def _signs_of(cfg: RunConfig) -> str:
+    from .pretrain import synth_setup
+    from .run import dataset_record
+    from .vision_stage import render_identity
+
+    try:
+        setup = synth_setup(dataset_record(cfg.dataset, cfg.manifest_dir))
+    except SLTInputError:
+        setup = None  # not prepared (yet): train_run names the problem
+    return json.dumps(render_identity(setup), sort_keys=True) if setup else f"dataset:{cfg.dataset}"
 
 
 def _init_worker(threads: int, gpus, root: str | None) -> None:

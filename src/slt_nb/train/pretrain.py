@@ -21,6 +21,12 @@ Fine-tuning then follows the paper on top: vision frozen, connector + LoRA on th
 needs the synthetic corpus's generator settings (``.synth.json`` beside the dataset); a dataset
 without them (real data on a tiny model) gets stage 2 only.
 
+Stage 1 never sees a sentence, so it is cached on its own (:mod:`slt_nb.train.vision_stage`,
+``runs/base/vision/``) and shared by every dataset whose signs render alike (same lexicon,
+signers, frame size and sign durations): synthetic corpora made with the same generator settings
+pay for it once per family and size. Each dataset's base is then the tiny model with the
+dataset's own tokenizer, the shared vision weights loaded, and its own stage 2.
+
 The base is a plain checkpoint folder (``save_pretrained``, safetensors, processor beside it),
 loaded through :func:`slt_nb.models.load.load_model_and_processor` like a hub checkpoint, plus
 ``base.json`` (configuration, hash, losses, timings). Written to a temporary folder in
@@ -31,11 +37,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import random
 import time
 from dataclasses import asdict, dataclass, fields
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -43,10 +47,10 @@ import numpy as np
 from ..errors import SLTInputError
 from ..io import atomic_dir, file_lock, write_json
 from ..models.registry import ModelFamily, get_family
+from .vision_stage import PRETRAIN_PROMPT, ensure_vision_stage, load_vision_stage, read_vision_info, render_isolated, train_vision  # noqa: F401
 
 BASE_INFO = "base.json"
-BASE_VERSION = 1  # bump when the procedure changes: cached bases are rebuilt
-PRETRAIN_PROMPT = "Which sign is this?"  # stage 1 is a probe, the prompt is never seen by the LM; kept for the record
+BASE_VERSION = 2  # bump when the procedure changes: cached bases are rebuilt. 2: stage 1 cached apart (shared across datasets), no run T_max
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,8 @@ class BaseSpec:
     vision_epochs: int = 8  # passes over the isolated clips (stage 1)
     vision_lr: float = 3e-3  # AdamW, constant (stage 1)
     vision_batch: int = 16  # clips per step (stage 1)
+    vision_t_max: int = 16  # frames an isolated sign is sampled to (stage 1; signs last ~6-20 frames). Not the run's T_max: a base stands
+    # for one pretrained checkpoint, whatever budget fine-tuning then uses (Table 9 fine-tunes one checkpoint at two budgets)
     text_steps: int = 300  # optimizer steps of language modelling on the training transcripts (stage 2)
     text_lr: float = 3e-3  # AdamW, constant (stage 2)
     text_batch: int = 16  # sentences per step (stage 2)
@@ -72,8 +78,10 @@ class BaseSpec:
         spec = cls(**d)
         for f in fields(spec):
             v = getattr(spec, f.name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 or (f.name.endswith(("_lr", "_batch", "vocab_size")) and v <= 0):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 or (f.name.endswith(("_lr", "_batch", "vocab_size", "t_max")) and v <= 0):
                 raise SLTInputError(f"base_pretraining.{f.name} must be a positive number, got {v!r}")
+            if f.name == "vision_t_max" and not isinstance(v, int):
+                raise SLTInputError(f"base_pretraining.vision_t_max must be a positive integer (frames), got {v!r}")
         return spec
 
 
@@ -111,31 +119,6 @@ def synth_setup(record: dict) -> SynthSetup | None:
                             hint="re-run 01_data_prep to regenerate the synthetic corpus") from None
 
 
-def _lexicon(setup: SynthSetup):
-    from ..synth import Grammar, SignBook
-
-    vocab = Grammar(setup.lang, setup.zipf_s).vocabulary()
-    return vocab, SignBook(vocab, (setup.min_sign_frames, setup.max_sign_frames))  # as synth.write builds it
-
-
-@lru_cache(maxsize=1)
-def render_isolated(setup: SynthSetup, reps: int, t_max: int) -> tuple[tuple[str, ...], tuple]:
-    """(lexicon, clips): ``reps`` renderings of every gloss, each clip ``(frames (T<=t_max, H, W, 3)
-    uint8, sampled indices, total frames, gloss index)``. Cached (one setup) so both families share it."""
-    from ..data.frames import sample_indices
-    from ..synth import make_signers, render_clip
-
-    vocab, book = _lexicon(setup)
-    signers = make_signers(setup.n_signers, np.random.default_rng([setup.seed, 2]))  # synth.write's signer stream
-    clips = []
-    for i in range(reps * len(vocab)):
-        k, r = i % len(vocab), i // len(vocab)
-        frames = render_clip([vocab[k]], signers[r % len(signers)], np.random.default_rng([setup.seed, 100, i]), setup.width, setup.height, book)
-        idx = sample_indices(len(frames), t_max)
-        clips.append((frames[idx], tuple(idx), len(frames), k))
-    return tuple(vocab), tuple(clips)
-
-
 # ---- the cache key ---------------------------------------------------------------------------
 
 
@@ -146,17 +129,16 @@ def texts_fingerprint(texts) -> str:
     return h.hexdigest()[:16]
 
 
-def base_key(family: str | ModelFamily, dataset: str, texts: list[str], setup: SynthSetup | None, spec: BaseSpec, *, t_max: int, seed: int,
+def base_key(family: str | ModelFamily, dataset: str, texts: list[str], vision: str | None, spec: BaseSpec, *, seed: int,
              size: str = "tiny") -> dict:
-    """Everything the base depends on (hashed into its folder name). The default size adds no key,
-    so bases cached before the sizes existed stay valid."""
+    """Everything the base depends on (hashed into its folder name): the dataset's training texts, the
+    hash of its vision stage (None: none), the sizes and the seed; not the run's frame budget."""
     from ..models.tiny import BUILD_VERSION, TINY_SIZES, tiny_sizes
 
     fam = get_family(family)
     extra = {} if size == "tiny" else {"size": size, "sizes": tiny_sizes(size)}
     return {**extra, "version": BASE_VERSION, "tiny_build": BUILD_VERSION, "tiny_sizes": TINY_SIZES, "family": fam.name, "dataset": dataset,
-            "texts": texts_fingerprint(texts), "synth": asdict(setup) if setup else None, "spec": asdict(spec), "t_max": int(t_max),
-            "seed": int(seed), "chat_template": hashlib.sha256(fam.chat_template.encode()).hexdigest()[:12]}
+            "texts": texts_fingerprint(texts), "vision": vision, "spec": asdict(spec), "seed": int(seed), "chat_template": hashlib.sha256(fam.chat_template.encode()).hexdigest()[:12]}
 
 
 def key_hash(key: dict) -> str:
@@ -164,76 +146,6 @@ def key_hash(key: dict) -> str:
 
 
 # ---- the two stages --------------------------------------------------------------------------
-
-
-def _pooled_visual(model, batch: dict, frames_per_sample: list[int]):
-    """(B, 2 * hidden): mean and max over each clip's visual tokens, as the language model gets them
-    (vision tower + connector). Dispatches on the batch's keys (SmolVLM ``pixel_values`` per frame,
-    Qwen2.5-VL ``pixel_values_videos`` per video)."""
-    import torch
-
-    inner = model.model
-    if "pixel_values_videos" in batch:
-        per = list(inner.get_video_features(batch["pixel_values_videos"], batch["video_grid_thw"]))  # [(tokens_i, hidden)]
-    else:
-        h = inner.get_image_features(batch["pixel_values"], batch.get("pixel_attention_mask"))  # (real frames, tokens, hidden)
-        per = [x.reshape(-1, h.shape[-1]) for x in torch.split(h, frames_per_sample)]
-    return torch.stack([torch.cat([x.mean(0), x.amax(0)]) for x in per])
-
-
-def _visual_batch(encs: list[dict]):
-    from .collate import _merge_visual
-
-    keys = [k for k in encs[0] if k not in ("input_ids", "attention_mask", "labels")]
-    batch = {}
-    for k in keys:
-        batch[k] = _merge_visual([e[k] for e in encs])
-    return batch
-
-
-def _frames_of(enc: dict) -> int:
-    return int(enc["pixel_values"].shape[1]) if "pixel_values" in enc else 0
-
-
-def train_vision(model, processor, family: ModelFamily, clips, n_classes: int, spec: BaseSpec, *, seed: int, progress: bool = True) -> list[float]:
-    """Stage 1: vision tower + connector name the isolated sign through a linear probe. Returns the epoch losses."""
-    import torch
-    from ..progress import tqdm
-
-    from .collate import VideoCollator, make_example
-
-    col = VideoCollator(processor, family, train=False, t_max=max(len(c[0]) for c in clips))
-    encs = []
-    for i, (frames, idx, total, _k) in enumerate(tqdm(clips, desc="base: encode signs", unit="clip", disable=not progress)):
-        e = col.encode(make_example(frames, PRETRAIN_PROMPT, fps=25.0, frames_indices=idx, total_frames=total, id=f"sign{i}"))
-        encs.append({k: v for k, v in e.items() if k not in ("input_ids", "attention_mask")})
-    labels = torch.tensor([c[3] for c in clips])
-    hidden = model.config.get_text_config().hidden_size
-    probe = torch.nn.Linear(2 * hidden, n_classes)
-    params = [p for p in model.model.parameters() if p.requires_grad] + list(probe.parameters())
-    opt = torch.optim.AdamW(params, lr=spec.vision_lr, weight_decay=0.0)
-    rng = random.Random(seed)
-    order = list(range(len(encs)))
-    losses = []
-    model.train()
-    steps = spec.vision_epochs * math.ceil(len(order) / spec.vision_batch)
-    with tqdm(total=steps, desc="base: vision", unit="step", disable=not progress) as bar:
-        for _ in range(spec.vision_epochs):
-            rng.shuffle(order)
-            run = []
-            for s in range(0, len(order), spec.vision_batch):
-                ix = order[s : s + spec.vision_batch]
-                sel = [encs[i] for i in ix]
-                feats = _pooled_visual(model, _visual_batch(sel), [_frames_of(e) for e in sel])
-                loss = torch.nn.functional.cross_entropy(probe(feats), labels[ix])
-                loss.backward()
-                opt.step()
-                opt.zero_grad(set_to_none=True)
-                run.append(loss.item())
-                bar.update()
-            losses.append(float(np.mean(run)))
-            bar.set_postfix(loss=f"{losses[-1]:.3f}")
-    return losses
 
 
 def text_examples(processor, family: ModelFamily, texts: list[str], prompt: str) -> list[list[int]]:
@@ -281,14 +193,17 @@ def train_text(model, processor, family: ModelFamily, texts: list[str], prompt: 
 # ---- the cached base -------------------------------------------------------------------------
 
 
-def ensure_base(family: str | ModelFamily, record: dict, *, t_max: int, spec: BaseSpec | dict | None = None, seed: int = 0,
+def ensure_base(family: str | ModelFamily, record: dict, *, spec: BaseSpec | dict | None = None, seed: int = 0,
                 runs_dir: str | Path = "runs", prompt: str | None = None, force: bool = False, progress: bool = True, size: str = "tiny",
                 build: bool = True) -> Path | None:
     """The pretrained tiny base of ``family`` (tiny size ``size``) for the prepared dataset ``record``:
     cached in ``<runs_dir>/base/<family>[-<size>].<dataset>.<hash>/`` (built when missing or when ``force``;
-    with ``build=False`` a missing base is None)."""
+    with ``build=False`` a missing base is None). Its vision stage comes from the shared cache
+    (:func:`slt_nb.train.vision_stage.ensure_vision_stage`; ``force`` does not rebuild it). One base serves
+    every frame budget of fine-tuning (stage 1 samples the isolated signs to ``spec.vision_t_max``)."""
     from ..data.prepare import load_split
     from ..paths import resolve
+    from .vision_stage import _hash, vision_key
 
     fam = get_family(family)
     spec = spec if isinstance(spec, BaseSpec) else BaseSpec.from_dict(spec)
@@ -297,7 +212,9 @@ def ensure_base(family: str | ModelFamily, record: dict, *, t_max: int, spec: Ba
         raise SLTInputError(f"dataset {record['name']!r} has no training split", hint="run 01_data_prep first")
     texts = [s.text for s in train]
     setup = synth_setup(record)
-    key = base_key(fam, record["name"], texts, setup, spec, t_max=t_max, seed=seed, size=size)
+    setup = setup if setup and spec.reps and spec.vision_epochs else None  # None: no vision stage
+    vision = _hash(vision_key(fam, setup, spec, seed=seed, size=size)) if setup else None
+    key = base_key(fam, record["name"], texts, vision, spec, seed=seed, size=size)
     h = key_hash(key)
     root = resolve(runs_dir) / "base"
     out = root / f"{fam.name}{'' if size == 'tiny' else '-' + size}.{record['name']}.{h}"
@@ -308,7 +225,7 @@ def ensure_base(family: str | ModelFamily, record: dict, *, t_max: int, spec: Ba
     with file_lock(root.parent / ".locks" / f"base.{out.name}.lock"):  # another process may be building this base right now
         if not force and _cached(out, h):
             return out
-        return _build_base(fam, record, out, key, h, texts, setup, spec, t_max=t_max, seed=seed, prompt=prompt, progress=progress, size=size)
+        return _build_base(fam, record, out, key, h, texts, setup, spec, seed=seed, prompt=prompt, progress=progress, size=size, runs_dir=runs_dir)
 
 
 def _cached(out: Path, h: str) -> bool:
@@ -320,32 +237,37 @@ def _cached(out: Path, h: str) -> bool:
     return False
 
 
-def _build_base(fam: ModelFamily, record: dict, out: Path, key: dict, h: str, texts: list[str], setup, spec: BaseSpec, *, t_max: int, seed: int,
-                prompt: str | None, progress: bool, size: str) -> Path:
+def _build_base(fam: ModelFamily, record: dict, out: Path, key: dict, h: str, texts: list[str], setup, spec: BaseSpec, *, seed: int,
+                prompt: str | None, progress: bool, size: str, runs_dir) -> Path:
     import torch
 
     from ..models.tiny import make_tiny, param_counts
     from .prompts import prompt_for
+    from .isolated_signs import lexicon
 
     prompt = prompt or prompt_for(record["name"], allow_non_paper=True).text
     t0 = time.perf_counter()
-    vocab, clips = render_isolated(setup, spec.reps, t_max) if setup and spec.reps and spec.vision_epochs else ((), ())
-    t_render = time.perf_counter() - t0
+    stage, built = ensure_vision_stage(fam, setup, spec, seed=seed, runs_dir=runs_dir, size=size, progress=progress) if setup else (None, False)
+    t1 = time.perf_counter()
+    vocab = lexicon(setup)[0] if setup else ()
     corpus = texts + [" ".join(g.lower() for g in vocab)]
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model, processor = make_tiny(fam, corpus, seed=seed, vocab_size=spec.vocab_size, size=size)
-        t1 = time.perf_counter()
-        vision_losses = train_vision(model, processor, fam, clips, len(vocab), spec, seed=seed, progress=progress) if clips else []
+        if stage is not None:
+            load_vision_stage(model, stage, fam)
         t2 = time.perf_counter()
         text_losses = train_text(model, processor, fam, texts, prompt, spec, seed=seed, progress=progress) if spec.text_steps else []
         t3 = time.perf_counter()
     model.eval()
+    vinfo = read_vision_info(stage) if stage is not None else {}
     info = {"hash": h, "key": key, "family": fam.name, "size": size, "dataset": record["name"], "params": param_counts(model),
-            "stages": {"vision": {"clips": len(clips), "lexicon": len(vocab), "epoch_loss": vision_losses,
-                                  "skipped": None if clips else "no synthetic corpus settings (real data) or reps/epochs 0"},
+            "stages": {"vision": {"clips": vinfo.get("clips", 0), "lexicon": vinfo.get("lexicon", 0), "epoch_loss": vinfo.get("epoch_loss", []),
+                                  "folder": stage.name if stage is not None else None, "built_here": built,
+                                  "skipped": None if stage is not None else "no synthetic corpus settings (real data) or reps/epochs 0"},
                        "language": {"sentences": len(texts), "loss_per_50_steps": text_losses}},
-            "seconds": {"render": round(t_render, 1), "vision": round(t2 - t1, 1), "language": round(t3 - t2, 1)}}
+            "seconds": {"vision_stage": round(t1 - t0, 1) if built else 0.0, "vision_stage_when_built": vinfo.get("seconds", {}),
+                        "language": round(t3 - t2, 1)}}
     with atomic_dir(out) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         processor.save_pretrained(tmp)

@@ -303,7 +303,7 @@ def resolve_base(cfg: RunConfig, record: dict, *, state=None, progress: bool = T
     from .prompts import prompt_for
 
     def make():
-        out = ensure_base(cfg.family, record, t_max=cfg.t_max, spec=cfg.base, seed=cfg.seed, runs_dir=cfg.runs_dir,
+        out = ensure_base(cfg.family, record, spec=cfg.base, seed=cfg.seed, runs_dir=cfg.runs_dir,
                           prompt=prompt_for(record["name"], allow_non_paper=True).text, progress=progress, size=cfg.model, build=build)
         return None if out is None else str(out)
 
