@@ -163,7 +163,7 @@ pd.DataFrame([{"family": c.family, "model": c.model, "dataset": c.dataset, "t_ma
 # %%
 results = list(train_many({f"{c.family}.{c.dataset}": c for c in configs}, jobs=ft_jobs, force=ft_force, threads=ft_cpu_threads or 1,
                           log_dir=resolve(ft_runs_dir) / "logs", desc="fine-tuning runs").values())
-runs = pd.DataFrame([{"model": r.model_name, "dataset": r.config.dataset, "status": r.status, "seconds": round(r.seconds, 1),
+runs = pd.DataFrame([{"model": r.model_name, "dataset": r.config.dataset, "status": r.status,
                       "run folder": str(r.run_dir.relative_to(resolve(ft_runs_dir).parent)) if r.run_dir.is_relative_to(resolve(ft_runs_dir).parent) else str(r.run_dir),
                       "base model": os.path.basename(r.base_model)} for r in results])
 runs

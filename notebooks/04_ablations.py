@@ -147,7 +147,7 @@ pd.DataFrame([{"cell": c.id, "table": c.table, "size": c.size, "model": c.config
 
 # %%
 results = train_cells(selected, jobs=ft_jobs, force=abl_force, threads=ft_cpu_threads or 1, log_dir=resolve(ft_runs_dir) / "logs")
-pd.DataFrame([{"cell": cid, "status": r.status, "seconds": round(r.seconds, 1), "run folder": r.run_dir.name} for cid, r in results.items()])
+pd.DataFrame([{"cell": cid, "status": r.status, "run folder": r.run_dir.name} for cid, r in results.items()])
 
 # %% [markdown]
 # ## What trains under each strategy

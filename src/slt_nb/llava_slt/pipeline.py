@@ -44,7 +44,8 @@ NAME = re.compile(r"^[a-z0-9_]+$")
 
 
 def _took(done: dict) -> str:
-    return "skipped (finished)" if done["skipped"] else f"{done['seconds']} s"
+    """Trained or reused: no wall time in a notebook's output (it lives in the stage's done.json and runtimes.json)."""
+    return "skipped (finished)" if done["skipped"] else "trained"
 
 
 def _num(x) -> str:
