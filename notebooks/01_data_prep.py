@@ -50,7 +50,7 @@ params_file, params_hash = this_run("01_data_prep", params_file, params_hash, gl
 import pandas as pd
 
 from slt_nb.data.prepare import prepare_all
-from slt_nb.paths import project_root
+from slt_nb.paths import project_root, shown
 
 print("project root:", project_root())
 print("params:", params_file, "| hash:", params_hash)
@@ -69,7 +69,7 @@ print("params:", params_file, "| hash:", params_hash)
 # %%
 records = prepare_all(datasets, manifest_dir, seed=seed, strict=data_strict)
 summary = pd.DataFrame(
-    [{"dataset": r["label"], **r["counts"], "dropped": r["drops"]["total"], "cleaned": sum(r["drops"]["cleaned"].values()), "root": r["root"]} for r in records]
+    [{"dataset": r["label"], **r["counts"], "dropped": r["drops"]["total"], "cleaned": sum(r["drops"]["cleaned"].values()), "root": shown(r["root"])} for r in records]
 )
 summary
 

@@ -34,3 +34,11 @@ def test_callers_can_still_disable(tmp_path, monkeypatch):
     monkeypatch.setenv(PROGRESS_LOG, str(log))
     list(tqdm(range(3), disable=True))
     assert not log.exists() or log.read_text() == ""
+
+
+@pytest.mark.parametrize("rel, want", [("data/synth/phoenix", "data/synth/phoenix"), (".", "."), (None, None)])
+def test_paths_are_shown_relative_to_the_project(tmp_path, rel, want):
+    from slt_nb.paths import shown
+
+    target = tmp_path / rel if rel is not None else tmp_path.parent / "elsewhere"
+    assert shown(target, root=tmp_path) == (want if want is not None else str(target))

@@ -48,3 +48,14 @@ def staged(path: Path) -> Path:
             if text == final or text.startswith(final.rstrip(os.sep) + os.sep):
                 return Path(stage + text[len(final.rstrip(os.sep)):])
     return path
+
+
+def shown(path: str | Path, root: str | Path | None = None) -> str:
+    """``path`` as a notebook should print it: relative to the project root when under it (no machine paths in
+    published outputs), else as given."""
+    p = Path(path)
+    base = Path(root) if root else project_root()
+    try:
+        return p.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return str(path)

@@ -56,7 +56,7 @@ def tune_variants_in_pool(cfgs: dict[str, Stage3Config], opts: dict, *, jobs: in
     from concurrent.futures import FIRST_COMPLETED, wait
 
     import torch
-    from tqdm.auto import tqdm
+    from ..progress import tqdm
 
     from ..train.parallel import _init_worker
     from ..workers import worker_pool

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
+from ..progress import tqdm
 
 from .. import __version__
 from ..data.frames import DECORD_BAD_WIDTHS  # decord 0.6.0 decodes these as 4 channels (measured there)

@@ -89,7 +89,7 @@ def train_many(runs: dict[str, RunConfig], *, jobs: int = 1, force: bool = False
                progress: bool = True, desc: str = "runs") -> dict[str, RunResult]:
     """Train every run of ``runs`` ({id: config}; finished ones are skipped) and return {id: RunResult}.
     ``jobs == 1``: one after the other in this process; else a pool of ``jobs`` workers."""
-    from tqdm.auto import tqdm
+    from ..progress import tqdm
 
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise SLTInputError(f"jobs must be a positive integer, got {jobs!r}")
@@ -112,7 +112,7 @@ def _pool(runs: dict[str, RunConfig], *, jobs: int, force: bool, threads: int, l
     from concurrent.futures import FIRST_COMPLETED, wait
 
     import torch
-    from tqdm.auto import tqdm
+    from ..progress import tqdm
 
     from ..workers import worker_pool
 
