@@ -7,12 +7,8 @@ Jupytext's contents manager (Ctrl+S), with the project's configs/jupyterlab/over
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -21,32 +17,17 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 from jupytext_roundtrip import roundtrip  # noqa: E402
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from lab_check import _free_port, _start_lab  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def lab():
-    """A JupyterLab server as `make lab` starts it (the venv's jupyter, repo root), on a free local port."""
+    """A JupyterLab server as `make lab` starts it (the venv's jupyter, repo root), on a free local port
+    (the same start-up as tools/lab_check.py)."""
     port, token = _free_port(), "slt-nb-test"
-    jupyter = Path(sys.executable).with_name("jupyter")
-    proc = subprocess.Popen([str(jupyter), "lab", "--no-browser", f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1",
-                             f"--IdentityProvider.token={token}", "--ServerApp.port_retries=0", "--allow-root", f"--notebook-dir={ROOT}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    proc = _start_lab(port, token)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError(proc.stderr.read().decode(errors="replace")[-2000:])
-                time.sleep(0.5)
         yield lambda path: json.loads(urllib.request.urlopen(f"{base}{path}?token={token}", timeout=10).read())
     finally:
         proc.terminate()

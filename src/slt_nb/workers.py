@@ -106,3 +106,25 @@ def worker_pool(max_workers: int, *, start_method: str = "spawn", initializer: C
         stop(pool)
         raise
     pool.shutdown(wait=True)
+
+
+@contextmanager
+def output_to(log_path: str | os.PathLike) -> Iterator[None]:
+    """In a worker: file descriptors 1 and 2 (Python's and native libraries' output, progress bars) go to
+    ``log_path`` (truncated) inside the block, and are restored after it."""
+    import sys
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(log_path, "w", encoding="utf-8") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            for fd, old in zip((1, 2), saved):
+                os.dup2(old, fd)
+                os.close(old)

@@ -19,19 +19,13 @@ from .config import Stage3Config
 def _variant_in_worker(name: str, cfg: Stage3Config, opts: dict) -> tuple[str, object, list[str]]:
     """In a worker: one variant, its stdout/stderr (progress bars) to ``<dataset>/logs/stage3-<variant>.log``.
     Returns ``("ok", (summary, predictions), log lines)`` or ``("failed", traceback text, log lines)``."""
-    import sys
-
+    from ..workers import output_to
     from .pipeline import dataset_dir, read_pretrain, tune_variant, tuning_clips
 
     lines: list[str] = []
     logs = dataset_dir(opts["run_dir"], opts["record"]["name"]) / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
-    with open(logs / f"stage3-{name}.log", "w", encoding="utf-8") as f:
-        os.dup2(f.fileno(), 1)
-        os.dup2(f.fileno(), 2)
+    with output_to(logs / f"stage3-{name}.log"):
         try:
             pre = read_pretrain(opts["run_dir"], opts["record"]["name"])
             clips = tuning_clips(pre, {name: cfg}, **opts)
@@ -40,12 +34,6 @@ def _variant_in_worker(name: str, cfg: Stage3Config, opts: dict) -> tuple[str, o
             import traceback
 
             return "failed", traceback.format_exc(), lines
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            for fd, old in zip((1, 2), saved):
-                os.dup2(old, fd)
-                os.close(old)
 
 
 def tune_variants_in_pool(cfgs: dict[str, Stage3Config], opts: dict, *, jobs: int, log=print) -> dict[str, tuple[dict, dict]]:

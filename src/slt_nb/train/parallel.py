@@ -59,15 +59,10 @@ def _init_worker(threads: int, gpus, root: str | None) -> None:
 
 def _train_one(cfg_dict: dict, force: bool, log_path: str) -> tuple[str, float]:
     """In a worker: train one run with stdout/stderr (file descriptors 1 and 2) sent to ``log_path``."""
-    import sys
+    from ..workers import output_to
 
     t0 = time.perf_counter()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
-    with open(log_path, "w", encoding="utf-8") as log:
-        os.dup2(log.fileno(), 1)
-        os.dup2(log.fileno(), 2)
+    with output_to(log_path):
         try:
             res = train_run(RunConfig(**cfg_dict), force=force)
         except Exception as exc:  # noqa: BLE001 (reported to the parent as text: exceptions need not pickle)
@@ -75,13 +70,6 @@ def _train_one(cfg_dict: dict, force: bool, log_path: str) -> tuple[str, float]:
 
             traceback.print_exc()
             return "failed", f"{type(exc).__name__}: {exc}"
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            os.close(saved[0])
-            os.close(saved[1])
     return res.status, time.perf_counter() - t0
 
 
