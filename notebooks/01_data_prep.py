@@ -19,13 +19,13 @@
 # every later notebook reads from disk.
 #
 # * **Embedded default** (`params/default.yaml`): no dataset can be downloaded here, so a synthetic
-#   sign-language corpus is generated (`slt-nb synth`) *in the real on-disk formats* — a
-#   PHOENIX-2014T tree (German weather forecasts, PNG frame folders) and a How2Sign tree (English,
-#   mp4 clips) — and read back by the same loaders a real run uses.
-# * **All five datasets, synthetic** (`params/all-datasets.yaml`): the same plus OpenASL (English
-#   news, `openasl-v1.0.tsv` + mp4), iSign (Indian English, `iSign_v1.1.csv` + mp4, with clips
-#   lacking a signer and rows lacking a translation for the Appendix A cleaning to drop) and
-#   CSL-Daily (Chinese, label pickle + `split_1.txt` + JPEG frame folders); `slt-nb synth --help`.
+#   sign-language corpus is generated (`slt-nb synth`) *in the real on-disk formats* of all five
+#   datasets of the two papers and read back by the same loaders a real run uses: PHOENIX-2014T
+#   (German weather forecasts, PNG frame folders), How2Sign (English instructions, mp4 + realigned
+#   CSVs), OpenASL (English news, `openasl-v1.0.tsv` + mp4), iSign (Indian English, `iSign_v1.1.csv`
+#   + mp4, with clips lacking a signer and rows lacking a translation for the Appendix A cleaning to
+#   drop and count) and CSL-Daily (Chinese, label pickle + `split_1.txt` + JPEG frame folders);
+#   `slt-nb synth --help`.
 # * **Real data** (`params/paper.yaml`): point each dataset's `root` at the released files.
 #
 # Run headless: `slt-nb reproduce --params params/default.yaml --only 01_data_prep`.
@@ -33,9 +33,14 @@
 # %% tags=["parameters"]
 seed = 0  # global seed: synthetic corpus, iSign split and vocabulary-aware subset
 manifest_dir = "data/manifests"  # where the manifests (<dataset>.<split>.jsonl) are written (git-ignored)
-datasets = [  # one entry per dataset; `synth` present -> generate the embedded corpus there first
-    {"name": "phoenix", "root": "data/synth/phoenix", "synth": {"lang": "de"}},  # PHOENIX-2014T format, German (Sec 4.1)
-    {"name": "how2sign", "root": "data/synth/how2sign", "synth": {"lang": "en"}},  # How2Sign format, English (Sec 4.1)
+datasets = [  # one entry per dataset; `synth` present -> generate the embedded corpus there first (slt_nb.synth.SynthConfig: 400/50/50 clips);
+    # English at PHOENIX's synthetic frame size 80x96: at 96x96 the tiny Qwen2.5-VL's vision stage stayed at chance
+    {"name": "phoenix", "root": "data/synth/phoenix", "synth": {"lang": "de"}},  # PHOENIX-2014T format, German weather (Sec 4.1)
+    {"name": "how2sign", "root": "data/synth/how2sign", "synth": {"lang": "en", "width": 80, "height": 96}},  # How2Sign format, English instructions (Sec 4.1)
+    {"name": "openasl", "root": "data/synth/openasl", "synth": {"lang": "en-news", "width": 80, "height": 96}},  # OpenASL format, English news (Sec 4.1)
+    {"name": "isign", "root": "data/synth/isign", "synth": {"lang": "en-in", "width": 80, "height": 96},  # iSign format, Indian English (Sec 4.1): 2 % clips without a signer, 2 % rows without a translation
+     "options": {"person_detector": "mediapipe-pose"}},  # App. A cleans with "pose estimation", as the real path (slt_nb.data.person)
+    {"name": "csl-daily", "root": "data/synth/csl-daily", "synth": {"lang": "zh"}},  # CSL-Daily format, Chinese, glosses in sign order (LLaVA-SLT Sec 4.1)
 ]
 data_strict = False  # false, as the field does: missing clips / segments past the video's end dropped, control characters removed, all counted in <dataset>.drops.json (how2sign.github.io#23, how2sign-data#9); true: errors
 params_file = None  # set by the runner: the params file this run used

@@ -63,7 +63,7 @@ from IPython.display import Markdown, display
 
 from slt_nb.data.frames import load_clip
 from slt_nb.data.prepare import load_prepared, load_split
-from slt_nb.paths import resolve
+from slt_nb.paths import resolve, shown
 from slt_nb.report import figures, paper_numbers, stats_tables
 from slt_nb.report.tables import TableMeta, write_table
 
@@ -136,3 +136,16 @@ frames, idx = load_clip(longest, t_max)  # frames: (min(T, t_max), H, W, 3) uint
 fig = figures.frame_strip(frames, idx, title=f"{records[0]['label']}, clip {longest.id}: {longest.n_frames} frames -> T_max = {len(idx)} sampled")
 figures.save(fig, figures_dir / "sampled_frames.png")
 print(longest.text)
+
+# %% [markdown]
+# ## Figure 2 — clips the cleaning dropped for showing no person
+# The paper's Figure 2 shows frames of an iSign video without a signer, the kind of clip its
+# Appendix A cleaning removes with a pose detector. Here: the first clips our cleaning dropped for
+# that reason (01_data_prep's `<dataset>.filtered.jsonl`), a few frames each.
+
+# %%
+from slt_nb.report.dropped_clips import dropped_strip_for
+
+for r in records:
+    path = dropped_strip_for(r, figures_dir)
+    print(f"{r['label']}: " + (f"{shown(path)}" if path else "no clip dropped for lack of a person"))

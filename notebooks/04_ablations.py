@@ -110,7 +110,7 @@ from slt_nb.report import figures, paper_metrics
 from slt_nb.report.metrics_tables import dataset_labels
 from slt_nb.report.tables import TableMeta, write_table
 from slt_nb.train.ablations import select_cells, table8_cells, table9_cells, train_cells, trainable_table
-from slt_nb.train.predict import predict_run
+from slt_nb.train.predict import predict_many
 from slt_nb.train.run import per_family
 
 if ft_cpu_threads and not torch.cuda.is_available():
@@ -165,9 +165,9 @@ trainable
 # Greedy, batched (as in 03), into `results/ablations/predictions/<cell>.<dataset>.test.jsonl`.
 
 # %%
-for c in selected:
-    predict_run(results[c.id], ("test",), out_dir=pred_dir, batch_size=gen_batch_size, max_new_tokens=gen_max_new_tokens,
-                params_hash=params_hash, name=c.id)
+_ = predict_many({c.id: results[c.id] for c in selected}, name_by_id=True, jobs=1 if torch.cuda.is_available() else ft_jobs, threads=ft_cpu_threads or 1,
+                 log_dir=resolve(ft_runs_dir) / "logs", splits=("test",), out_dir=pred_dir, batch_size=gen_batch_size,
+                 max_new_tokens=gen_max_new_tokens, params_hash=params_hash)  # ft_jobs workers on CPU, as the training
 
 # %% [markdown]
 # ## Table 8 — model size × fine-tuning strategy

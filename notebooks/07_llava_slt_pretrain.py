@@ -79,7 +79,7 @@ seed = 0  # global seed (model init, data order, SignCL sampling)
 manifest_dir = "data/manifests"  # written by 01_data_prep
 results_dir = "results"  # tables/ and figures/ go here
 llava_run_dir = "runs/llava_slt"  # stage folders and the decoded-frame cache (git-ignored)
-llava_datasets = ["phoenix"]  # paper: PHOENIX-2014T and CSL-Daily (Sec 4.1); default: PHOENIX only (CPU budget)
+llava_datasets = None  # None: LLaVA-SLT's benchmarks (Sec 4.1, Tables 3-4: PHOENIX-2014T, CSL-Daily) among those 01_data_prep prepared; or a list
 llava_t_max = 32  # frames per clip, the small-VLM paper's sampler (LLaVA-SLT states no budget); 32 fits the CPU budget
 llava_cpu_threads = 1  # torch threads on CPU (None: torch's default); 1 is 2-3x faster than 2 on the shared 2-core machine
 llava_llm = {  # the LLM (Sec 3.1, 4.2)
@@ -139,7 +139,7 @@ llava_llm_variants = {  # further stage-1 LLMs for Tab. 6 (overrides of llava_ll
     "larger": {"llm": {"hidden": 96, "heads": 6, "intermediate": 192}},  # Tab. 6 row 4 (+ scaling++): a larger tiny LLM (1.5x as wide)
     "other_family": {"llm": {"arch": "qwen2"}},  # Tab. 6 row 6: another base LLM family (paper: Llama-3.1 for Qwen-2.5)
 }
-llava_ablation_datasets = None  # datasets whose ablation variants run (None: every llava dataset); the paper's Tab. 6-8 are CSL-Daily only (paper.yaml: [csl-daily])
+llava_ablation_datasets = None  # datasets whose ablation variants run; None: the paper's (Tab. 6-8: CSL-Daily) if among llava_datasets, else every llava dataset
 llava_precision = "auto"  # "auto": bf16-mixed on CUDA (trainable weights fp32, compute bf16; the frozen LLM in llava_llm's dtype), fp32 on CPU | "bf16-mixed" | "bf16-pure" | "fp32" (paper silent)
 llava_per_dataset = {}  # {dataset: {"llm" | "stage1" | "stage2" | "stage3": overrides}}: the paper configures each benchmark apart (Sec 4.2); paper.yaml: Llama-3.1-8B on PHOENIX-2014T, Qwen2.5-7B on CSL-Daily
 llava_force = False  # retrain stages that already finished with the same configuration
@@ -157,11 +157,15 @@ from IPython.display import Markdown, display
 
 from slt_nb.llava_slt import pipeline, report
 from slt_nb.llava_slt.config import PAPER, for_dataset, llm_config, stage1_config, stage2_config
+from slt_nb.data.benchmarks import LLAVA_DATASETS, ablation_datasets, among_prepared
+from slt_nb.data.prepare import prepared_names
 from slt_nb.paths import resolve
 from slt_nb.report import figures
 from slt_nb.report.signature import signature
 from slt_nb.report.tables import TableMeta, write_table
 
+llava_datasets = among_prepared(llava_datasets, prepared_names(manifest_dir), LLAVA_DATASETS, parameter="llava_datasets")
+llava_ablation_datasets = ablation_datasets(llava_ablation_datasets, llava_datasets)  # the paper's: CSL-Daily
 records = pipeline.prepared_records(manifest_dir, llava_datasets, cpu_threads=llava_cpu_threads)
 llm, s1, s2 = llm_config(llava_llm), stage1_config(llava_stage1), stage2_config(llava_stage2)
 tables_dir, figures_dir = resolve(results_dir) / "tables", resolve(results_dir) / "figures"
@@ -180,7 +184,7 @@ report.config_table({"llm": llm, "stage1": s1, "stage2": s2}, PAPER, per_dataset
 # %%
 results = {}
 for ds in llava_datasets:
-    ablate = llava_ablation_datasets is None or ds in llava_ablation_datasets
+    ablate = ds in llava_ablation_datasets
     results[ds] = pipeline.pretrain(records[ds], run_dir=llava_run_dir, t_max=llava_t_max, **per_ds[ds], variants=llava_encoder_variants if ablate else {},
                                     llm_variants=llava_llm_variants if ablate else {}, seed=seed, force=llava_force, precision=llava_precision)
 

@@ -61,7 +61,7 @@ seed = 0  # global seed (connector init, data order)
 manifest_dir = "data/manifests"  # written by 01_data_prep
 results_dir = "results"  # tables/, figures/ and predictions/ (<model>.<dataset>.<split>.jsonl of every system; 03_finetune writes the small VLMs') go here
 llava_run_dir = "runs/llava_slt"  # where 07 wrote stages 1-2; stage-3 folders go beside them
-llava_datasets = ["phoenix"]  # paper: PHOENIX-2014T and CSL-Daily (Sec 4.1); default: PHOENIX only (CPU budget)
+llava_datasets = None  # None: LLaVA-SLT's benchmarks (Sec 4.1, Tables 3-4: PHOENIX-2014T, CSL-Daily) among those 01_data_prep prepared; or a list
 llava_cpu_threads = 1  # torch threads on CPU (None: torch's default); 1 is 2-3x faster than 2 on the shared 2-core machine
 llava_jobs = 2  # tuning variants trained at once on the CPU, each in a worker process with llava_cpu_threads threads (same predictions as 1); on a GPU one at a time
 llava_stage3 = {  # visual language tuning (Sec 3.3)
@@ -92,7 +92,7 @@ llava_ablations = {  # tuning variants: overrides of llava_stage3 (the rows of T
     "task_prompt_only": {"prompting": "task"},  # Tab. 8 row 3: w/o format prompting
     "no_prompting": {"prompting": "none"},  # Tab. 8 row 4
 }
-llava_ablation_datasets = None  # datasets whose ablation variants run (None: every llava dataset); the paper's Tab. 6-8 are CSL-Daily only (paper.yaml: [csl-daily])
+llava_ablation_datasets = None  # datasets whose ablation variants run; None: the paper's (Tab. 6-8: CSL-Daily) if among llava_datasets, else every llava dataset
 llava_precision = "auto"  # "auto": bf16-mixed on CUDA (trainable weights fp32, compute bf16; the frozen LLM in llava_llm's dtype), fp32 on CPU | "bf16-mixed" | "bf16-pure" | "fp32" (paper silent)
 llava_per_dataset = {}  # {dataset: {"llm" | "stage1" | "stage2" | "stage3": overrides}}: the paper configures each benchmark apart (Sec 4.2); paper.yaml: Llama-3.1-8B on PHOENIX-2014T, Qwen2.5-7B on CSL-Daily
 llava_model_name = "llava_slt-tiny"  # model name in the predictions files (variants append "-<variant>")
@@ -113,11 +113,15 @@ from IPython.display import Markdown, display
 from slt_nb.llava_slt import paper_numbers, pipeline, report
 from slt_nb.llava_slt.config import PAPER, for_dataset, stage3_config
 from slt_nb.llava_slt.data import majority_sentence
+from slt_nb.data.benchmarks import LLAVA_DATASETS, ablation_datasets, among_prepared
+from slt_nb.data.prepare import prepared_names
 from slt_nb.paths import resolve
 from slt_nb.report import figures
 from slt_nb.report.paper_numbers import DATASET_LABELS
 from slt_nb.report.tables import TableMeta, write_table
 
+llava_datasets = among_prepared(llava_datasets, prepared_names(manifest_dir), LLAVA_DATASETS, parameter="llava_datasets")
+llava_ablation_datasets = ablation_datasets(llava_ablation_datasets, llava_datasets)  # the paper's: CSL-Daily
 records = pipeline.prepared_records(manifest_dir, llava_datasets, cpu_threads=llava_cpu_threads)
 s3 = stage3_config(llava_stage3)
 tables_dir, figures_dir, predictions_dir = (resolve(results_dir) / sub for sub in ("tables", "figures", "predictions"))
@@ -130,7 +134,7 @@ report.config_table({"stage3": s3}, PAPER, per_dataset={ds: {"stage3": c} for ds
 
 # %%
 runs = {ds: pipeline.tune(records[ds], run_dir=llava_run_dir, stage3=s3_ds[ds], splits=llava_eval_splits,
-                          variants=llava_ablations if llava_ablation_datasets is None or ds in llava_ablation_datasets else {},
+                          variants=llava_ablations if ds in llava_ablation_datasets else {},
                           seed=seed, force=llava_force, precision=llava_precision, jobs=llava_jobs) for ds in llava_datasets}
 
 # %% [markdown]
@@ -199,7 +203,7 @@ display(Markdown((tables_dir / "llava_slt_comparison.md").read_text()))
 from slt_nb.llava_slt.tables import write_ablation_tables, write_qualitative_tables
 
 for ds, out in runs.items():
-    if llava_ablation_datasets is not None and ds not in llava_ablation_datasets:
+    if ds not in llava_ablation_datasets:
         continue  # no ablation variants ran on this dataset
     variants = {v.replace("main/", ""): rows[ds, test, v] for v in out["predictions"]}
     for name in write_ablation_tables(variants, ds, records[ds]["label"], tables_dir, provenance=provenance):

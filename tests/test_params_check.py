@@ -123,11 +123,12 @@ def test_good_values_pass(table, notebooks, good):
 
 
 def test_a_relation_names_the_default_it_breaks(table, notebooks):
-    """Only How2Sign prepared: the fine-tuning default (PHOENIX) would fail in 03; said before 01 runs."""
+    """Only How2Sign prepared: the ablations' default dataset (PHOENIX) would fail in 04; said before 01 runs.
+    (ft_datasets / llava_datasets default to None: the paper's datasets among the prepared ones.)"""
     only_h2s = {"datasets": [{"name": "how2sign", "root": "/data/h2s"}]}
-    with pytest.raises(SLTInputError, match=r"^parameter ft_datasets\[0\] = 'phoenix' \(the notebooks' default\): expected a dataset that 01_data_prep"):
+    with pytest.raises(SLTInputError, match=r"^parameter abl_dataset = 'phoenix' \(the notebooks' default\): expected a dataset that 01_data_prep"):
         check_params(table, only_h2s, notebooks=notebooks, set_params=only_h2s)
-    fixed = {**only_h2s, "ft_datasets": ["how2sign"], "abl_dataset": "how2sign", "llava_datasets": ["how2sign"]}
+    fixed = {**only_h2s, "abl_dataset": "how2sign"}
     check_params(table, fixed, notebooks=notebooks, set_params=fixed)
 
 

@@ -99,6 +99,16 @@ def test_data_tables_hold_the_five_datasets(rehearsal):
         assert list(_table(rehearsal, name)["Dataset"]) == [DATASET_LABELS[d] for d in names]
     drops = json.loads((rehearsal["root"] / "rehearsal" / OUTPUT_ROOTS["manifest_dir"] / "isign.drops.json").read_text())
     assert drops["counts"] == {"invalid_translation": 1, "no_person_detected": 1}  # Appendix A, with the pose detector paper.yaml names
+    strip = rehearsal["out"] / "figures" / "figure2_no_person_isign.png"
+    assert strip.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # Figure 2: the clip the person filter dropped (notebook 02)
+
+
+def test_tables_3_to_5_also_in_the_papers_layout(rehearsal):
+    four = _labels(rehearsal["paper"]["ft_datasets"])
+    t3 = _table(rehearsal, "table3_paper_layout")
+    assert set(t3["Dataset"]) == four and {"Dev BLEU-4", "Test BLEU-4", "Test ROUGE-L"} <= set(t3.columns)
+    for name in ("table4_paper_layout", "table5_paper_layout"):
+        assert four <= set(_table(rehearsal, name).columns)
 
 
 def test_small_vlm_tables_hold_the_papers_four_datasets_and_two_models(rehearsal):

@@ -186,7 +186,8 @@ def _record_filtered(released: list[Candidate], drops: DropReport, counts: dict)
                 counts[c.id] = default_count(c)
             except SLTInputError:
                 counts[c.id] = (None, None)  # Table 2 counts it under "Uncounted clips"; not an error: the paper drops the row anyway
-        drops.filtered.append({"id": c.id, "text": c.fields["text"], "n_frames": counts[c.id][0], "reason": reason_of[c.id]})
+        drops.filtered.append({"id": c.id, "text": c.fields["text"], "n_frames": counts[c.id][0], "reason": reason_of[c.id],
+                               "source": c.fields["source"], "source_kind": c.fields["source_kind"]})  # source: the Figure 2 strip
 
 
 def _subset_and_split(cands, drops: DropReport, seed, fractions, rare_threshold, n_rare, n_rest) -> list[Candidate]:

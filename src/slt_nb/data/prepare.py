@@ -140,6 +140,11 @@ def load_prepared(manifest_dir: str | Path) -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def prepared_names(manifest_dir: str | Path) -> list[str]:
+    """Names of the datasets 01_data_prep prepared, in its order (``datasets.json``; errors as :func:`load_prepared`)."""
+    return [r["name"] for r in load_prepared(manifest_dir)]
+
+
 def load_split(record: dict, split: str):
     """The manifest samples of one prepared dataset and split ([] if the split is absent)."""
     path = record["manifests"].get(split)

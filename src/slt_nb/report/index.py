@@ -28,6 +28,7 @@ orientation. `make reproduce PARAMS=params/paper.yaml` fills the same tables fro
 FIGURES = [
     ("clip_lengths", "table2_frame_stats", "Frames per clip of each dataset's statistics split, with the frame budget T_max (notebook 02)."),
     ("sampled_frames", "table2_frame_stats", "The longest clip and the frames the sampler of Sec 3.3 keeps (notebook 02)."),
+    ("figure2_no_person_{ds}", "table2_frame_stats", "Figure 2: frames of clips the cleaning dropped for showing no person (notebook 02)."),
     ("rank_frequency", "table6_vocabulary", "Rank-frequency of each training vocabulary, log-log, with the Table 6 thresholds (notebook 02)."),
     ("training_loss", "table3_finetune", "Fine-tuning loss per epoch of each small VLM (notebook 03)."),
     ("bleu4_ci", "table3_translation", "Test BLEU-4 with 95% bootstrap intervals (notebook 05)."),

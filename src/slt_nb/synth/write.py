@@ -32,7 +32,7 @@ from ..workers import worker_pool
 from .catalog import DEFAULT_FPS, DEFAULT_LANG, DEFAULT_SIZE, FORMATS
 from .formats import Clip, Format
 from .grammar import LANGS, Grammar
-from .media import WRITERS, write_mp4
+from .media import MP4_OPTIONS, WRITERS, write_mp4
 from .planning import CLIPS, PLAN_KEYS, SIGNERS
 from .render import MIN_SIZE, clip_length, render_clip, render_empty
 from .signer import Signer, make_signers
@@ -224,7 +224,8 @@ def generate(
     cfg = replace(config or SynthConfig(), **sizes).resolved(fmt)
     root = spec.root(out_dir)
     config_stamp = {k: v for k, v in asdict(cfg).items() if spec.has_extras or k not in EXTRA_FIELDS}  # others' stamps as before
-    stamp = {"generator": "slt-nb synth", "version": __version__, "format": fmt, "lang": lang, "seed": int(seed), "config": config_stamp}
+    stamp = {"generator": "slt-nb synth", "version": __version__, "format": fmt, "lang": lang, "seed": int(seed), "config": config_stamp,
+             **({"mp4": list(MP4_OPTIONS)} if spec.media == "mp4" else {})}  # another encoding: another tree
     try:
         if json.loads((root / STAMP).read_text(encoding="utf-8")) == stamp:
             log.info("synthetic %s corpus in %s is up to date", fmt, root)

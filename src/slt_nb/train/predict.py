@@ -47,3 +47,50 @@ def predict_run(result: RunResult, splits=("dev", "test"), *, out_dir: str | Pat
         generate_predictions(model, processor, fam, swapped, out_path=path, **kw)
         out[f"{split}-shuffled-video"] = path
     return out
+
+
+def _predict_one(result: RunResult, kwargs: dict, log_path: str) -> dict:
+    """In a worker: :func:`predict_run` with stdout/stderr sent to ``log_path``."""
+    from ..workers import output_to
+
+    with output_to(log_path):
+        return predict_run(result, **{**kwargs, "progress": False})
+
+
+def predict_many(results: dict[str, RunResult], *, jobs: int = 1, threads: int = 1, log_dir: str | Path = "runs/logs", progress: bool = True,
+                 name_by_id: bool = False, **kwargs) -> dict[str, dict]:
+    """:func:`predict_run` for every finished run of ``results`` ({id: result}) with the same ``kwargs``; returns {id: its paths}.
+
+    ``name_by_id``: each run's files are named by its id (``name=id``, as 04's cells), else by its model name.
+    ``jobs == 1``: one after the other here; else ``jobs`` worker processes with ``threads`` CPU threads each
+    (:func:`slt_nb.train.parallel._init_worker`), logs in ``<log_dir>/<id>.predict.log``. Greedy decoding of one
+    run does not depend on the process it runs in (same thread count), so the files are the same either way.
+    A run that fails raises :class:`SLTInputError` naming its log."""
+    from ..progress import tqdm
+
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise SLTInputError(f"jobs must be a positive integer, got {jobs!r}")
+    if jobs == 1 or len(results) <= 1:
+        return {k: predict_run(r, progress=progress, **kwargs, **({"name": k} if name_by_id else {})) for k, r in results.items()}
+    import os
+
+    import torch
+
+    from ..workers import worker_pool
+    from .parallel import _init_worker
+
+    log_dir = Path(log_dir)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    gpus = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+    out = {}
+    with worker_pool(min(jobs, len(results)), initializer=_init_worker, initargs=(threads, gpus, os.environ.get("SLT_NB_ROOT"))) as ex, \
+            tqdm(total=len(results), desc=f"predictions ({min(jobs, len(results))} workers)", unit="run", disable=not progress) as bar:
+        futures = {k: ex.submit(_predict_one, r, {**kwargs, **({"name": k} if name_by_id else {})}, str(log_dir / f"{k}.predict.log")) for k, r in results.items()}
+        for k, fut in futures.items():
+            try:
+                out[k] = fut.result()
+            except Exception as exc:  # noqa: BLE001 (the worker's error, or its death)
+                raise SLTInputError(f"predictions of run {k} failed: {type(exc).__name__}: {exc}", file=log_dir / f"{k}.predict.log",
+                                    hint="fix the error, then re-run") from None
+            bar.update()
+    return out
