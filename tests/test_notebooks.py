@@ -23,7 +23,8 @@ TINY = {
         {"name": "how2sign", "root": "data/synth/how2sign", "synth": {"lang": "en", "n_train": 10, "n_dev": 2, "n_test": 2, "width": 40, "height": 48}},
     ],
     "t_max": 16,
-    # 03_finetune at its smallest (the pipeline, not the learning, is under test here)
+    # 03_finetune at its smallest (the pipeline, not the learning, is under test here); one dataset keeps the suite's time
+    "ft_datasets": ["phoenix"],
     "ft_epochs": 1,
     "ft_base_pretraining": {"reps": 1, "vision_epochs": 1, "text_steps": 20},
     # 04_ablations: three Table 8 cells (incl. the two-stage one) and two frame budgets, one epoch

@@ -21,6 +21,7 @@ raised as one error (:mod:`.row_issues`).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -39,7 +40,7 @@ from .annotations import (
     select_splits,
 )
 from .clean import assign_splits, is_valid_translation, vocab_subset
-from .frames import decode_frames, sample_indices
+from .frames import count_frames, decode_frames, sample_indices
 from .manifest import SPLITS, Sample
 from .person import PersonDetector, make_detector
 from .row_issues import DropReport, RowIssues
@@ -95,7 +96,7 @@ def load_isign(
     cands = _on_disk(_valid_text(cands, issues), issues)
     counts: dict[str, tuple[int, float | None]] = {}
     if detector is not None:
-        cands = _with_person(cands, detector, person_frames, counts, issues, progress)
+        cands = _with_person(cands, detector, person_frames, counts, issues, progress, detector_name=person_detector)
     if release:
         drops.notes["subset"] = "the released split CSVs are used as they are (no vocabulary subset)"
     else:
@@ -151,26 +152,65 @@ def _on_disk(cands: list[Candidate], issues: RowIssues) -> list[Candidate]:
     return kept
 
 
-def _with_person(cands, detector: PersonDetector, n: int, counts: dict, issues: RowIssues, progress: bool) -> list[Candidate]:
+def _with_person(cands, detector: PersonDetector, n: int, counts: dict, issues: RowIssues, progress: bool, *, detector_name: str | None = None,
+                 workers: int | None = None) -> list[Candidate]:
     """The candidates with a visible person in one of ``n`` frames spread over the clip (frame counts cached).
 
-    An unreadable video is recorded in ``issues`` (an error) and left out.
+    An unreadable video is recorded in ``issues`` (an error) and left out. With ``detector_name`` and 64 clips or
+    more, ``workers`` processes (default: the available cores, at most 4) look at the clips, each with its own
+    detector (:func:`_look_in_worker`); the answer per clip, and so the result, is the same as here.
     """
     from ..progress import tqdm
 
+    if workers is None:
+        workers = min(4, len(os.sched_getaffinity(0))) if detector_name and len(cands) >= 64 else 1
+    seen: dict[str, tuple] = {}
+    if workers > 1 and detector_name:
+        from ..workers import worker_pool
+
+        tasks = [(c.id, c.fields["source"], n) for c in cands]
+        with worker_pool(workers, initializer=_init_looker, initargs=(detector_name,)) as pool, \
+                tqdm(total=len(tasks), desc="isign: looking for a person", unit="clip", disable=not progress or not cands) as bar:
+            for cid, answer in pool.map(_look_in_worker, tasks, chunksize=8):
+                seen[cid] = answer
+                bar.update()
     kept = []
-    for c in tqdm(cands, desc="isign: looking for a person", unit="clip", disable=not progress or not cands):
-        try:
-            counts[c.id] = default_count(c)
-            frames = decode_frames(c.fields["source"], "video", sample_indices(counts[c.id][0], n), sample=c.id)
-        except SLTInputError as exc:
-            issues.add(at_row(c, exc))
-            continue
-        if detector.has_person(frames):
+    for c in (cands if seen else tqdm(cands, desc="isign: looking for a person", unit="clip", disable=not progress or not cands)):
+        answer = seen.get(c.id)
+        if answer is None:  # looked at here (one process), or the worker could not read the clip: the error is made here
+            try:
+                counts[c.id] = default_count(c)
+                frames = decode_frames(c.fields["source"], "video", sample_indices(counts[c.id][0], n), sample=c.id)
+            except SLTInputError as exc:
+                issues.add(at_row(c, exc))
+                continue
+            has_person = detector.has_person(frames)
+        else:
+            counts[c.id], has_person = answer
+        if has_person:
             kept.append(c)
         else:
             issues.drops.drop("no_person_detected", c.id)
     return kept
+
+
+_LOOKER: PersonDetector | None = None  # the detector of a person-looking worker process
+
+
+def _init_looker(name: str) -> None:
+    global _LOOKER
+    _LOOKER = make_detector(name)
+
+
+def _look_in_worker(task: tuple[str, str, int]) -> tuple[str, tuple | None]:
+    """In a worker: (clip id, ((frames, fps), has person)), or (clip id, None) when the clip cannot be read (redone in the parent)."""
+    cid, source, n = task
+    try:
+        count = count_frames(source, "video", sample=cid)
+        frames = decode_frames(source, "video", sample_indices(count[0], n), sample=cid)
+    except SLTInputError:
+        return cid, None
+    return cid, (count, _LOOKER.has_person(frames))
 
 
 def _record_filtered(released: list[Candidate], drops: DropReport, counts: dict) -> None:
