@@ -25,6 +25,7 @@ from conftest import tiny_phoenix_project
 from slt_nb.errors import SLTInputError
 from slt_nb.models.registry import FAMILIES, get_family
 from slt_nb.train.predict import predict_run
+from slt_nb.workers import worker_pool as _ORIGINAL_POOL
 from slt_nb.train.run import (
     ADAPTER_DIR,
     CHECKPOINTS_DIR,
@@ -250,6 +251,27 @@ def test_predictions_and_shuffled_video_control(project, tmp_path):
     assert rows[0]["model"] == res.model_name and rows[0]["params_hash"] == "abc"
     ctrl = [json.loads(x) for x in out["test-shuffled-video"].read_text().splitlines()]
     assert [r["id"] for r in ctrl] == [r["id"] for r in rows] and [r["reference"] for r in ctrl] == [r["reference"] for r in rows]
+
+
+@pytest.mark.parametrize("min_clips, expect_workers", [(0, True), (10_000, False)])
+def test_predictions_in_workers_are_the_same_files(project, tmp_path, monkeypatch, min_clips, expect_workers):
+    """predict_many with 2 workers (or, under MIN_CLIPS_FOR_WORKERS clips, in-process) writes byte-identical files."""
+    from slt_nb.train import predict as predict_mod
+
+    res = train_run(cfg_for(project, "smolvlm", "pred", max_steps=2))
+    kw = dict(splits=("dev", "test"), shuffled_video_dir=tmp_path / "c1", batch_size=2, max_new_tokens=5, params_hash="abc")
+    serial = predict_run(res, out_dir=tmp_path / "p1", progress=False, **kw)
+    monkeypatch.setattr(predict_mod, "MIN_CLIPS_FOR_WORKERS", min_clips)
+    started = []
+    monkeypatch.setattr("slt_nb.workers.worker_pool", lambda *a, **k: started.append(1) or _ORIGINAL_POOL(*a, **k))
+    many = predict_mod.predict_many({"a": res, "b": res}, jobs=2, log_dir=tmp_path / "logs", name_by_id=True, progress=False,
+                                    **{**kw, "out_dir": tmp_path / "p2", "shuffled_video_dir": tmp_path / "c2"})
+    assert bool(started) == expect_workers
+    for run_id in ("a", "b"):
+        assert set(many[run_id]) == set(serial)
+        for key, path in serial.items():
+            assert many[run_id][key].name == path.name.replace(res.model_name, run_id)
+            assert many[run_id][key].read_text() == path.read_text()  # same rows (the model field names the run's model)
 
 
 def test_model_names_and_plan():

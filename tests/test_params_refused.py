@@ -75,7 +75,8 @@ def snapshot(root: Path) -> dict:
         ({"llava_per_dataset": {"phoenix": {"stage3": {"prompting": "some"}}}}, r"llava_per_dataset\.phoenix\.stage3\.prompting = 'some'"),
         ({"abl_cells": [["999M", "full"]]}, r"abl_cells\[0\]\[0\] = '999M' .*sizes of abl_sizes"),
         ({"datasets": [{"name": "phoenix"}]}, r"datasets\[0\] = .*'root' is a required property"),
-        ({"ft_datasets": ["csl-daily"]}, r"ft_datasets\[0\] = 'csl-daily' \(--set\): expected a dataset that 01_data_prep prepares"),
+        ({"datasets": [{"name": "phoenix", "root": "data/synth/phoenix", "synth": {"lang": "de"}}], "ft_datasets": ["how2sign"]},
+         r"ft_datasets\[0\] = 'how2sign' \(--set\): expected a dataset that 01_data_prep prepares"),
         ({"t_maxx": 8}, r"^unknown parameter\(s\) \['t_maxx'\] \(--set\)"),
     ],
 )

@@ -57,10 +57,26 @@ def _predict_one(result: RunResult, kwargs: dict, log_path: str) -> dict:
         return predict_run(result, **{**kwargs, "progress": False})
 
 
+MIN_CLIPS_FOR_WORKERS = 200  # below this many clips to decode, in-process is faster than starting workers (~10 s each: torch + transformers)
+
+
+def _clips_to_decode(results: dict[str, RunResult], kwargs: dict) -> int:
+    """Clips :func:`predict_run` would decode for all ``results`` with ``kwargs`` (the shuffled-video control counted)."""
+    from ..data.prepare import load_split
+
+    total = 0
+    for r in results.values():
+        record = dataset_record(r.config.dataset, r.config.manifest_dir)
+        sizes = [len(load_split(record, split)) for split in kwargs.get("splits", ("dev", "test"))]
+        total += sum(sizes) + (sizes[-1] if kwargs.get("shuffled_video_dir") is not None and sizes else 0)
+    return total
+
+
 def predict_many(results: dict[str, RunResult], *, jobs: int = 1, threads: int = 1, log_dir: str | Path = "runs/logs", progress: bool = True,
                  name_by_id: bool = False, **kwargs) -> dict[str, dict]:
     """:func:`predict_run` for every finished run of ``results`` ({id: result}) with the same ``kwargs``; returns {id: its paths}.
 
+    Fewer than :data:`MIN_CLIPS_FOR_WORKERS` clips in all: in this process (starting workers would cost more).
     ``name_by_id``: each run's files are named by its id (``name=id``, as 04's cells), else by its model name.
     ``jobs == 1``: one after the other here; else ``jobs`` worker processes with ``threads`` CPU threads each
     (:func:`slt_nb.train.parallel._init_worker`), logs in ``<log_dir>/<id>.predict.log``. Greedy decoding of one
@@ -70,7 +86,7 @@ def predict_many(results: dict[str, RunResult], *, jobs: int = 1, threads: int =
 
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise SLTInputError(f"jobs must be a positive integer, got {jobs!r}")
-    if jobs == 1 or len(results) <= 1:
+    if jobs == 1 or len(results) <= 1 or _clips_to_decode(results, kwargs) < MIN_CLIPS_FOR_WORKERS:
         return {k: predict_run(r, progress=progress, **kwargs, **({"name": k} if name_by_id else {})) for k, r in results.items()}
     import os
 
