@@ -49,7 +49,7 @@
 # 40 new tokens. The "w/o prompting" variant keeps the base system prompt "You are a helpful
 # assistant." (Tab. 9 "Normal prompt").
 #
-# **Embedded default**: PHOENIX-format synthetic corpus, tiny models of 07, 10 connector epochs and one
+# **Embedded default**: the synthetic PHOENIX-2014T and CSL-Daily corpora (ablations on CSL-Daily), tiny models of 07, 10 connector epochs and one
 # full-tuning epoch; single seed, 50 test clips — differences between ablations of a few BLEU points
 # are within noise (the table gives paired-bootstrap p-values). Yardstick: the **majority-sentence
 # baseline** (every clip answered with the most frequent training sentence).
