@@ -86,8 +86,9 @@ def predict_many(results: dict[str, RunResult], *, jobs: int = 1, threads: int =
 
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise SLTInputError(f"jobs must be a positive integer, got {jobs!r}")
+    per_run = {k: {**kwargs, **({"name": k} if name_by_id else {})} for k in results}  # predict_run's keyword arguments per run
     if jobs == 1 or len(results) <= 1 or _clips_to_decode(results, kwargs) < MIN_CLIPS_FOR_WORKERS:
-        return {k: predict_run(r, progress=progress, **kwargs, **({"name": k} if name_by_id else {})) for k, r in results.items()}
+        return {k: predict_run(r, progress=progress, **per_run[k]) for k, r in results.items()}
     import os
 
     import torch
@@ -101,7 +102,7 @@ def predict_many(results: dict[str, RunResult], *, jobs: int = 1, threads: int =
     out = {}
     with worker_pool(min(jobs, len(results)), initializer=_init_worker, initargs=(threads, gpus, os.environ.get("SLT_NB_ROOT"))) as ex, \
             tqdm(total=len(results), desc=f"predictions ({min(jobs, len(results))} workers)", unit="run", disable=not progress) as bar:
-        futures = {k: ex.submit(_predict_one, r, {**kwargs, **({"name": k} if name_by_id else {})}, str(log_dir / f"{k}.predict.log")) for k, r in results.items()}
+        futures = {k: ex.submit(_predict_one, r, per_run[k], str(log_dir / f"{k}.predict.log")) for k, r in results.items()}
         for k, fut in futures.items():
             try:
                 out[k] = fut.result()
