@@ -198,7 +198,12 @@ _LOOKER: PersonDetector | None = None  # the detector of a person-looking worker
 
 
 def _init_looker(name: str) -> None:
+    """Worker start: its own detector, its output discarded (TFLite's INFO lines would land in the notebook; a clip the
+    worker cannot read is looked at again in the parent, where its error is raised)."""
     global _LOOKER
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
     _LOOKER = make_detector(name)
 
 
