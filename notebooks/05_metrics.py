@@ -69,6 +69,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # every model is loaded from a loc
 from IPython.display import Markdown, display
 
 from slt_nb.paths import resolve
+from dataclasses import replace
+
 from slt_nb.report import figures, paper_layout, paper_metrics
 from slt_nb.report import metrics_tables as mt
 from slt_nb.report.tables import TableMeta, write_table
@@ -134,7 +136,7 @@ display(Markdown((tables_dir / "table3_translation.md").read_text()))
 # The same numbers in the paper's layout: a block of rows per dataset, dev and test side by side.
 
 # %%
-write_table(paper_layout.table3_layout(t3), TableMeta(**{**vars(meta3), "name": "table3_paper_layout", "caption": "Table 3 in the paper's layout (BLEU-1..4, ROUGE-L ×100; intervals in table3_translation)"}),
+write_table(paper_layout.table3_layout(t3), replace(meta3, name="table3_paper_layout", caption="Table 3 in the paper's layout (BLEU-1..4, ROUGE-L ×100; intervals in table3_translation)"),
             tables_dir, paper=paper_layout.table3_layout(paper_metrics.table3(ds_names)))
 display(Markdown((tables_dir / "table3_paper_layout.md").read_text()))
 
@@ -150,7 +152,7 @@ meta4 = TableMeta(
 )
 write_table(t4, meta4, tables_dir, paper=paper_metrics.table4(ds_names))
 display(Markdown((tables_dir / "table4_pger.md").read_text()))
-write_table(paper_layout.by_dataset_layout(t4, "PGER"), TableMeta(**{**vars(meta4), "name": "table4_paper_layout", "caption": "Table 4 in the paper's layout: PGER, a column per dataset"}),
+write_table(paper_layout.by_dataset_layout(t4, "PGER"), replace(meta4, name="table4_paper_layout", caption="Table 4 in the paper's layout: PGER, a column per dataset"),
             tables_dir, paper=paper_metrics.table4(ds_names))
 
 # %% [markdown]
@@ -172,7 +174,7 @@ meta5 = TableMeta(
 write_table(t5, meta5, tables_dir, paper=paper_metrics.table5(ds_names))
 display(Markdown((tables_dir / "table5_tsr.md").read_text()))
 tsr_eq2 = next(c for c in t5.columns if c.startswith("TSR (Eq. 2"))  # the paper prints Eq. 2
-write_table(paper_layout.by_dataset_layout(t5, tsr_eq2), TableMeta(**{**vars(meta5), "name": "table5_paper_layout", "caption": "Table 5 in the paper's layout: TSR (Eq. 2 as printed), a column per dataset"}),
+write_table(paper_layout.by_dataset_layout(t5, tsr_eq2), replace(meta5, name="table5_paper_layout", caption="Table 5 in the paper's layout: TSR (Eq. 2 as printed), a column per dataset"),
             tables_dir, paper=paper_metrics.table5(ds_names))
 
 # %% [markdown]

@@ -179,14 +179,11 @@ def _with_person(cands, detector: PersonDetector, n: int, counts: dict, issues: 
         answer = seen.get(c.id)
         if answer is None:  # looked at here (one process), or the worker could not read the clip: the error is made here
             try:
-                counts[c.id] = default_count(c)
-                frames = decode_frames(c.fields["source"], "video", sample_indices(counts[c.id][0], n), sample=c.id)
+                answer = _look(c.id, c.fields["source"], n, detector)
             except SLTInputError as exc:
                 issues.add(at_row(c, exc))
                 continue
-            has_person = detector.has_person(frames)
-        else:
-            counts[c.id], has_person = answer
+        counts[c.id], has_person = answer
         if has_person:
             kept.append(c)
         else:
@@ -207,15 +204,20 @@ def _init_looker(name: str) -> None:
     _LOOKER = make_detector(name)
 
 
+def _look(cid: str, source: str, n: int, detector: PersonDetector) -> tuple[tuple, bool]:
+    """((frames, fps), has person) of one iSign video, judged on ``n`` frames spread over it; SLTInputError if unreadable."""
+    count = count_frames(source, "video", sample=cid)
+    frames = decode_frames(source, "video", sample_indices(count[0], n), sample=cid)  # (n, H, W, 3)
+    return count, detector.has_person(frames)
+
+
 def _look_in_worker(task: tuple[str, str, int]) -> tuple[str, tuple | None]:
-    """In a worker: (clip id, ((frames, fps), has person)), or (clip id, None) when the clip cannot be read (redone in the parent)."""
+    """In a worker: (clip id, :func:`_look`'s answer), or (clip id, None) when the clip cannot be read (redone in the parent)."""
     cid, source, n = task
     try:
-        count = count_frames(source, "video", sample=cid)
-        frames = decode_frames(source, "video", sample_indices(count[0], n), sample=cid)
+        return cid, _look(cid, source, n, _LOOKER)
     except SLTInputError:
         return cid, None
-    return cid, (count, _LOOKER.has_person(frames))
 
 
 def _record_filtered(released: list[Candidate], drops: DropReport, counts: dict) -> None:
