@@ -157,6 +157,19 @@ def test_mediapipe_chatter_is_silenced(capfd):
     assert "XNNPACK" not in err and "inference_feedback_manager" not in err, err
 
 
+def test_a_mediapipe_detector_that_is_made_but_not_used_prints_nothing_later(capfd):
+    """The parent of the person-looking workers makes a detector and never runs it: mediapipe opens its graph on a
+    thread of its own after Pose() returns, and printed the XNNPACK line into 01's notebook then."""
+    import time
+
+    from slt_nb.data.person import MediaPipePose
+
+    MediaPipePose()
+    time.sleep(0.5)
+    err = capfd.readouterr().err
+    assert "XNNPACK" not in err and "inference_feedback_manager" not in err, err
+
+
 def test_quiet_native_stderr_restores_fd2_and_nests(capfd):
     import os
 

@@ -61,6 +61,9 @@ def _import_mediapipe():
         raise SLTInputError(f"the mediapipe pose detector is not available ({type(exc).__name__}: {exc})", hint=MEDIAPIPE_HINT) from None
 
 
+WARM_UP_SIDE = 64  # pixels of the blank image that opens mediapipe's graph quietly
+
+
 class MediaPipePose:
     """BlazePose from the mediapipe wheel; a frame has a person when pose landmarks are found."""
 
@@ -69,6 +72,9 @@ class MediaPipePose:
         try:
             with quiet_native_stderr():  # mediapipe's absl/TFLite lines (XNNPACK delegate, feedback manager) go to fd 2
                 self._pose = pose.Pose(static_image_mode=True, model_complexity=1, min_detection_confidence=min_confidence)
+                # The graph opens its TFLite model on a thread of its own after Pose() returns, and prints then; one
+                # image run here waits for that, inside the quiet block. Static-image mode keeps no state between images.
+                self._pose.process(np.zeros((WARM_UP_SIDE, WARM_UP_SIDE, 3), np.uint8))
         except (AttributeError, RuntimeError) as exc:  # protobuf 7 / a broken install fail here
             from google.protobuf import __version__ as protobuf_version
 
