@@ -61,3 +61,35 @@ def test_two_jobs_run_every_notebook_and_set_overrides_the_params(tmp_path, monk
     assert re.fullmatch(r"slt-nb reproduce: done in \d+ s; results: results/README.md", lines[1]) and "Kernel" not in out + err
     assert cli_main(["reproduce", "--params", "p.yaml", "--only", "02_b", "--set", "value=[1, 2]"]) == 2  # not the default's type (int)
     assert cli_main(["reproduce", "--only", "02_b", "--set", "novalue"]) == 2
+
+
+BURN = '''# %% tags=["parameters"]
+burn = 0.0  # CPU seconds spent by the kernel, and as many by a process it starts
+
+# %%
+import subprocess
+import sys
+import time
+
+SPIN = "import time, sys\\nt0 = time.process_time()\\nwhile time.process_time() - t0 < float(sys.argv[1]): pass"
+subprocess.run([sys.executable, "-c", SPIN, str(burn)], check=True)
+t0 = time.process_time()
+while time.process_time() - t0 < burn:
+    pass
+'''
+
+
+def test_cpu_time_counts_the_kernel_and_its_workers(tmp_path):
+    """cpu_times.json: each notebook's CPU seconds, its kernel's worker processes included (what a 2-core budget is spent on)."""
+    import json
+
+    (tmp_path / "notebooks").mkdir()
+    for name, burn in (("01_idle", 0.0), ("02_busy", 0.8)):
+        (tmp_path / "notebooks" / f"{name}.py").write_text(HEADER.format(extra="") + BURN.replace("burn = 0.0", f"burn = {burn}"))
+    reproduce(None, root=tmp_path, jobs=1)
+    cpu = json.loads((tmp_path / "results" / "cpu_times.json").read_text())
+    assert set(cpu) == {"01_idle", "02_busy"}
+    assert cpu["02_busy"] - cpu["01_idle"] > 1.2, cpu  # 0.8 s in the kernel + 0.8 s in its child process (either alone: 0.8)
+    index = (tmp_path / "results" / "README.md").read_text()
+    assert "| notebook | wall time (s) | CPU time (s) |" in index and f"| 02_busy |" in index
+    assert f"together {round(cpu['01_idle'] + cpu['02_busy'], 1)} s" in index

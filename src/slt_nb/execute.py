@@ -16,6 +16,7 @@ from .io import file_lock, write_json, write_text
 from .staging import Stage
 
 RUNTIMES = "runtimes.json"  # in the results folder: notebook -> wall time (s) of its last successful run
+CPU_TIMES = "cpu_times.json"  # in the results folder: notebook -> CPU time (s, user + system) of its last successful run
 
 
 def to_ipynb(py_path: Path, out_path: Path) -> Path:
@@ -38,9 +39,22 @@ def declared_parameters(ipynb: Path) -> dict[str, str]:
     return {name: spec["default"] for name, spec in info.items()}
 
 
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process and of its children that have ended and been waited for (their own
+    waited-for children included: POSIX ``getrusage`` RUSAGE_SELF + RUSAGE_CHILDREN). Around one notebook run in a runner
+    worker (one notebook at a time), the difference is the notebook's CPU time: papermill here, the kernel and every
+    worker pool the kernel started and shut down. Not available on Windows (returns 0.0)."""
+    try:
+        import resource
+    except ImportError:
+        return 0.0
+    return sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
 def execute(src: str, dst: str, params: dict, kernel: str, cwd: str, gpu: str | None = None, env: dict | None = None,
-            kernel_log: str | None = None) -> tuple[str, object, str, str]:
-    """Run one notebook with papermill (in one of the runner's worker processes): ("ok" | "failed", cell, error name, error value).
+            kernel_log: str | None = None) -> tuple[str, object, str, str, float]:
+    """Run one notebook with papermill (in one of the runner's worker processes): ("ok" | "failed", cell, error name, error
+    value, CPU seconds of the run: :func:`cpu_seconds`).
     ``gpu``: the GPU index its kernel may see (``CUDA_VISIBLE_DEVICES``); ``env``: more variables for the kernel (its
     stage); the kernel inherits this process's environment, set for the call only. ``kernel_log``: the kernel process's
     own stderr (its logging, not the cells' output, which papermill records) goes there instead of the terminal."""
@@ -57,12 +71,13 @@ def execute(src: str, dst: str, params: dict, kernel: str, cwd: str, gpu: str | 
         saved_fd = os.dup(2)
         with open(kernel_log, "a", encoding="utf-8") as log:
             os.dup2(log.fileno(), 2)
+    cpu0 = cpu_seconds()
     try:
         papermill.execute_notebook(src, dst, parameters=params, kernel_name=kernel, cwd=cwd, progress_bar=False, log_output=False)
     except papermill.PapermillExecutionError as exc:
-        return "failed", exc.exec_count, exc.ename, exc.evalue
+        return "failed", exc.exec_count, exc.ename, exc.evalue, cpu_seconds() - cpu0
     except Exception as exc:  # noqa: BLE001 (the kernel died or did not start: reported with the notebook's name)
-        return "failed", None, type(exc).__name__, str(exc)
+        return "failed", None, type(exc).__name__, str(exc), cpu_seconds() - cpu0
     finally:
         if saved_fd is not None:
             os.dup2(saved_fd, 2)
@@ -72,7 +87,7 @@ def execute(src: str, dst: str, params: dict, kernel: str, cwd: str, gpu: str | 
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    return "ok", None, "", ""
+    return "ok", None, "", "", cpu_seconds() - cpu0
 
 
 VOLATILE_CELL_KEYS = ("execution",)  # Jupyter's iopub/shell timestamps
@@ -125,22 +140,22 @@ def failure(nb: Path, cell, ename: str, evalue: str, executed: Path, failed: Pat
     return SLTInputError(f"notebook {nb.name} failed{where}: {ename}: {evalue}", hint=hint)
 
 
-def read_runtimes(results_dir: Path) -> dict[str, float]:
-    """``<results_dir>/runtimes.json`` (notebook -> seconds); {} when absent."""
-    path = results_dir / RUNTIMES
+def read_runtimes(results_dir: Path, *, file: str = RUNTIMES) -> dict[str, float]:
+    """``<results_dir>/runtimes.json`` (notebook -> wall seconds; ``file=CPU_TIMES``: CPU seconds); {} when absent."""
+    path = results_dir / file
     try:
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     except json.JSONDecodeError as exc:
         raise SLTInputError(f"not valid JSON ({exc.msg})", file=path, line=exc.lineno, hint="delete it: the next run rewrites it") from None
 
 
-def record_runtime(results_dir: Path, stem: str, seconds: float) -> dict[str, float]:
-    """Set one notebook's wall time in ``runtimes.json``: read, update and write under an exclusive lock on
-    the results folder, so concurrent ``reproduce`` runs (other notebooks) keep each other's entries.
-    Returns every recorded wall time."""
+def record_runtime(results_dir: Path, stem: str, seconds: float, *, file: str = RUNTIMES) -> dict[str, float]:
+    """Set one notebook's wall time in ``runtimes.json`` (or its CPU time: ``file=CPU_TIMES``): read, update and
+    write under an exclusive lock on the results folder, so concurrent ``reproduce`` runs (other notebooks) keep
+    each other's entries. Returns every recorded time of that file."""
     results_dir.mkdir(parents=True, exist_ok=True)
     with file_lock(results_dir):
-        runtimes = read_runtimes(results_dir)
+        runtimes = read_runtimes(results_dir, file=file)
         runtimes[stem] = round(seconds, 1)
-        write_json(results_dir / RUNTIMES, runtimes)
+        write_json(results_dir / file, runtimes)
     return runtimes

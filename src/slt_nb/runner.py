@@ -40,7 +40,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import SLTInputError
-from .execute import declared_parameters, execute, failure, read_runtimes, record_runtime, stable_notebook, to_html, to_ipynb
+from .execute import CPU_TIMES, declared_parameters, execute, failure, read_runtimes, record_runtime, stable_notebook, to_html, to_ipynb
 from .io import file_lock, with_path, write_json, write_text
 from .params import OPERATIONAL, hashed, load_params, params_for, params_hash
 from .params_check import check_params
@@ -267,7 +267,7 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
         def finish(nb, outcome, executed: Path, seconds: float, stage: Stage) -> None:
             """Publish a notebook that succeeded; report one that failed (its outputs are dropped with its stage)."""
             try:
-                status, cell, ename, evalue = outcome
+                status, cell, ename, evalue, cpu = outcome
                 if status != "ok":
                     raise failure(nb, cell, ename, stage.to_final(str(evalue)), executed, out_dir / f"{nb.stem}.failed.ipynb", stage)
                 try:
@@ -278,6 +278,7 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
                     to_html(out_dir / f"{nb.stem}.ipynb", out_dir / f"{nb.stem}.html")
                     (out_dir / f"{nb.stem}.failed.ipynb").unlink(missing_ok=True)
                     runtimes.update(record_runtime(results_dir, nb.stem, seconds))
+                    record_runtime(results_dir, nb.stem, cpu, file=CPU_TIMES)
                 except OSError as exc:
                     raise with_path(exc, exc.filename or results_dir, force=True, note=f"publishing the outputs of notebook {nb.name}") from None
             finally:
@@ -327,7 +328,7 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
                     try:
                         outcome = fut.result()
                     except Exception as exc:  # noqa: BLE001 (the worker died, e.g. killed for memory)
-                        outcome = ("failed", None, type(exc).__name__, f"worker process failed: {exc}")
+                        outcome = ("failed", None, type(exc).__name__, f"worker process failed: {exc}", 0.0)
                     seconds = time.perf_counter() - t0
                     try:
                         finish(nb, outcome, executed, seconds, stage)
@@ -342,5 +343,5 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
     results_dir.mkdir(parents=True, exist_ok=True)
     with file_lock(results_dir):  # another run may have recorded its notebooks meanwhile: index them all
         runtimes = read_runtimes(results_dir)
-        write_index(results_dir, params_file=rel_params, params_hash=phash, runtimes=runtimes)
+        write_index(results_dir, params_file=rel_params, params_hash=phash, runtimes=runtimes, cpu_times=read_runtimes(results_dir, file=CPU_TIMES))
     return runtimes

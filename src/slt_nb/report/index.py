@@ -130,7 +130,8 @@ def _natural(path: Path) -> list:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.name)]
 
 
-def write_index(results_dir: str | Path, *, params_file: str | None, params_hash: str, runtimes: dict[str, float]) -> Path:
+def write_index(results_dir: str | Path, *, params_file: str | None, params_hash: str, runtimes: dict[str, float],
+                cpu_times: dict[str, float] | None = None) -> Path:
     """``<results_dir>/README.md``: the tables this run (``params_hash``) wrote, its figures and executed notebooks."""
     results_dir = Path(results_dir)
     lines = [HEADER, f"- Params file: `{params_file or 'notebook defaults'}`", f"- Params hash: `{params_hash}`", f"- slt-nb version: `{__version__}`", ""]
@@ -164,9 +165,15 @@ def write_index(results_dir: str | Path, *, params_file: str | None, params_hash
 
     notebooks = sorted((results_dir / "notebooks").glob("*.ipynb"))
     if notebooks or runtimes:
-        lines += ["## Executed notebooks", "", "| notebook | wall time (s) | executed | rendered |", "|---|---:|---|---|"]
+        cpu_times = cpu_times or {}
+        lines += ["## Executed notebooks", "", "| notebook | wall time (s) | CPU time (s) | executed | rendered |", "|---|---:|---:|---|---|"]
         for stem in sorted({p.stem for p in notebooks if not p.stem.endswith(".failed")} | set(runtimes)):
-            secs = runtimes.get(stem)
-            lines.append(f"| {stem} | {secs if secs is not None else '—'} | [ipynb](notebooks/{stem}.ipynb) | [html](notebooks/{stem}.html) |")
+            secs, cpu = runtimes.get(stem), cpu_times.get(stem)
+            lines.append(f"| {stem} | {secs if secs is not None else '—'} | {cpu if cpu is not None else '—'} "
+                         f"| [ipynb](notebooks/{stem}.ipynb) | [html](notebooks/{stem}.html) |")
         lines.append("")
+        if cpu_times:
+            total = round(sum(cpu_times.values()), 1)
+            lines += [f"CPU time: user + system seconds of each notebook's kernel and the worker processes it started "
+                      f"(`cpu_times.json`); together {total} s, so no schedule on *n* cores takes less than {total} / *n* s.", ""]
     return write_text(results_dir / "README.md", "\n".join(lines))
