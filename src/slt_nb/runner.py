@@ -23,7 +23,8 @@ run's params hash, and every reader takes only what carries its own run's hash
 **A notebook's outputs are published only if it succeeds** (:mod:`slt_nb.staging`): it runs against a
 copy of the results folder, and only when it exits 0 are the files it wrote moved into place, its
 executed notebook, its wall time (``runtimes.json``, updated under a lock on the folder, so two runs at
-once keep both entries) and the owner record written. A failure leaves the results folder as it was
+once keep both entries), its CPU time (``cpu_times.json``, the same way; :func:`slt_nb.execute.cpu_seconds`)
+and the owner record written. A failure leaves the results folder as it was
 but for ``notebooks/<name>.failed.ipynb`` (git-ignored), and names the notebook, the cell and the error.
 The workers (``--jobs``) and kernels die with the runner (:mod:`slt_nb.workers`).
 """
