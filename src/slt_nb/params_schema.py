@@ -170,7 +170,7 @@ RULES: dict[str, dict] = {
     "bias_datasets": nullable({"type": "array", "items": DATASET}),
     "primary_model": nullable(TEXT),
     "table7_k": POS_INT, "appendix_k": POS_INT, "noun_phrase_k": POS_INT, "top_n": POS_INT, "plot_top": POS_INT,
-    # 07_llava_slt_pretrain / 08_llava_slt_tuning / 09_llava_slt_comparison
+    # 07_llava_slt_pretrain / 08_llava_slt_tuning
     "llava_datasets": nullable({"type": "array", "minItems": 1, "uniqueItems": True, "items": DATASET}),
     "llava_t_max": POS_INT,
     "llava_cpu_threads": nullable(POS_INT),

@@ -1,4 +1,4 @@
-"""LLaVA-SLT's ablation and qualitative tables in the paper's layout (notebooks 08 and 09).
+"""LLaVA-SLT's ablation and qualitative tables in the paper's layout (notebook 08).
 
 * Tables 6, 7, 8 (LLM pretraining, visual pretraining, visual language tuning; CSL-Daily in the paper):
   every paper row beside the variant of ours that runs it (:data:`~.paper_numbers.VARIANT_OF_ROW`), with
@@ -72,42 +72,30 @@ def write_ablation_tables(variants: dict[str, list[dict]], dataset: str, label: 
     return names
 
 
-def write_table5_qualitative(main: list[dict], others: dict[str, list[dict]], dataset: str, label: str, tables_dir: str | Path, *,
-                             provenance: dict, k: int = 1) -> list[str]:
-    """Table 5: ours beside the strongest other system (:func:`strongest_other`) on test clips picked by rule
-    (notebook 09, after 03 and 08); returns the table names written ([] when there is no other system)."""
+def write_qualitative_tables(main: list[dict], others: dict[str, list[dict]], variants: dict[str, list[dict]], dataset: str, label: str,
+                             tables_dir: str | Path, *, provenance: dict, k: int = 1) -> list[str]:
+    """Table 5 (ours vs the strongest other system, :func:`strongest_other`) and Table 9 (the prompting variants
+    present in ``variants``) on the same picked clips; returns the table names written."""
     from ..analysis import SELECTION_RULE
     from ..metrics.predictions import parse_predictions
     from ..metrics.text import lang_of_dataset
     from ..report.metrics_tables import qualitative_table
 
+    lang, names = lang_of_dataset(dataset), []
+    rule = f"picked by rule: {SELECTION_RULE} (k={k}), sentence BLEU of our main model"
     best = strongest_other(others, dataset)
-    if best is None:
-        return []
-    df = qualitative_table({"LLaVA-SLT (ours)": parse_predictions(main), best: parse_predictions(others[best])}, lang=lang_of_dataset(dataset), k=k,
-                           primary="LLaVA-SLT (ours)", include_baseline=True)
-    name = f"llava_slt_table5_qualitative_{dataset}"
-    write_table(df, TableMeta(name=name, caption=f"LLaVA-SLT Tab. 5 layout: ours vs the strongest other system ({best}), {label} test",
-                              paper_ref="LLaVA-SLT Tab. 5", signature=f"picked by rule: {SELECTION_RULE} (k={k}), sentence BLEU of our main model",
-                              notes=["The paper compares with GFSLT-VLP-SignCL on CSL-Daily; here the strongest other system run on this dataset."],
-                              **provenance), tables_dir)
-    return [name]
-
-
-def write_prompting_table(variants: dict[str, list[dict]], dataset: str, label: str, tables_dir: str | Path, *, provenance: dict, k: int = 1) -> list[str]:
-    """Table 9: the prompting variants present in ``variants`` ({variant: test rows}, :data:`PROMPTING`) on the same
-    test clips, picked by rule (notebook 08); returns the table names written ([] with fewer than two variants)."""
-    from ..analysis import SELECTION_RULE
-    from ..metrics.predictions import parse_predictions
-    from ..metrics.text import lang_of_dataset
-    from ..report.metrics_tables import qualitative_table
-
+    if best is not None:
+        df = qualitative_table({"LLaVA-SLT (ours)": parse_predictions(main), best: parse_predictions(others[best])}, lang=lang, k=k,
+                               primary="LLaVA-SLT (ours)", include_baseline=True)
+        names.append(f"llava_slt_table5_qualitative_{dataset}")
+        write_table(df, TableMeta(name=names[-1], caption=f"LLaVA-SLT Tab. 5 layout: ours vs the strongest other system ({best}), {label} test",
+                                  paper_ref="LLaVA-SLT Tab. 5", signature=rule,
+                                  notes=["The paper compares with GFSLT-VLP-SignCL on CSL-Daily; here the strongest other system run on this dataset."],
+                                  **provenance), tables_dir)
     prompting = {PROMPTING[v]: parse_predictions(variants[v]) for v in PROMPTING if v in variants}
-    if len(prompting) < 2:
-        return []
-    df = qualitative_table(prompting, lang=lang_of_dataset(dataset), k=k, primary=PROMPTING["main"], include_baseline=True)
-    name = f"llava_slt_table9_prompting_{dataset}"
-    write_table(df, TableMeta(name=name, caption=f"LLaVA-SLT Tab. 9 layout: prompting strategies on the same clips, {label} test",
-                              paper_ref="LLaVA-SLT Tab. 9", signature=f"picked by rule: {SELECTION_RULE} (k={k}), sentence BLEU of our main model",
-                              **provenance), tables_dir)
-    return [name]
+    if len(prompting) > 1:
+        df = qualitative_table(prompting, lang=lang, k=k, primary=PROMPTING["main"], include_baseline=True)
+        names.append(f"llava_slt_table9_prompting_{dataset}")
+        write_table(df, TableMeta(name=names[-1], caption=f"LLaVA-SLT Tab. 9 layout: prompting strategies on the same clips, {label} test",
+                                  paper_ref="LLaVA-SLT Tab. 9", signature=rule, **provenance), tables_dir)
+    return names
