@@ -103,7 +103,7 @@ from slt_nb.data.benchmarks import TABLE3_DATASETS, among_prepared
 from slt_nb.data.prepare import load_prepared
 from slt_nb.paths import resolve
 from slt_nb.report import figures, paper_metrics
-from slt_nb.report.metrics_tables import dataset_labels
+from slt_nb.report.prediction_files import dataset_labels
 from slt_nb.report.tables import TableMeta, write_table
 from slt_nb.train import table3 as t3mod
 from slt_nb.train.baseline import write_baseline

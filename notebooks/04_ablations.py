@@ -107,7 +107,7 @@ from IPython.display import Markdown, display
 from slt_nb.paths import resolve
 from slt_nb.report import ablation_tables as abt
 from slt_nb.report import figures, paper_metrics
-from slt_nb.report.metrics_tables import dataset_labels
+from slt_nb.report.prediction_files import dataset_labels
 from slt_nb.report.tables import TableMeta, write_table
 from slt_nb.train.ablations import select_cells, table8_cells, table9_cells, train_cells, trainable_table
 from slt_nb.train.predict import predict_many

@@ -73,9 +73,11 @@ from dataclasses import replace
 
 from slt_nb.report import figures, paper_layout, paper_metrics
 from slt_nb.report import metrics_tables as mt
+from slt_nb.report import prediction_files as pf
+from slt_nb.report import scoring as sc
 from slt_nb.report.tables import TableMeta, write_table
 
-files = mt.find_predictions(resolve(results_dir) / "predictions", models=metric_models, datasets=metric_datasets, exclude=metric_exclude, params_hash=params_hash)
+files = pf.find_predictions(resolve(results_dir) / "predictions", models=metric_models, datasets=metric_datasets, exclude=metric_exclude, params_hash=params_hash)
 tables_dir, figures_dir = resolve(results_dir) / "tables", resolve(results_dir) / "figures"
 provenance = dict(params_file=params_file, params_hash=params_hash, notebook="05_metrics")
 [f.path.name for f in files]
@@ -111,11 +113,11 @@ provenance = dict(params_file=params_file, params_hash=params_hash, notebook="05
 #   Unicode-aware tokenizer (rouge-score's default drops ü, ß and all Chinese).
 
 # %%
-ss = mt.score_predictions(
-    files, labels=mt.dataset_labels(manifest_dir), tagger=tagger, embedder=embedder,
+ss = sc.score_predictions(
+    files, labels=pf.dataset_labels(manifest_dir), tagger=tagger, embedder=embedder,
     n_boot=n_boot, seed=bootstrap_seed, semantic_splits=semantic_splits, fallback=metric_fallback, trust_flair_pickle=trust_flair_pickle,
 )
-notes = [mt.provenance_note(ss)]
+notes = [sc.provenance_note(ss)]
 ds_names = ss.datasets()
 
 # %% [markdown]

@@ -71,16 +71,17 @@ from slt_nb.data.prepare import load_prepared
 from slt_nb.metrics import DATASET_LANG, get_tagger
 from slt_nb.paths import resolve
 from slt_nb.report import figures, paper_metrics
-from slt_nb.report import metrics_tables as mt
+from slt_nb.report import bias_tables as bt
+from slt_nb.report import prediction_files as pf
 from slt_nb.report.tables import TableMeta, write_table
 
-labels = mt.dataset_labels(manifest_dir)
-preds = mt.load_test_predictions(mt.find_predictions(resolve(results_dir) / "predictions", models=bias_models, datasets=bias_datasets, splits=[bias_split], exclude=metric_exclude, params_hash=params_hash), order=labels)
+labels = pf.dataset_labels(manifest_dir)
+preds = bt.load_test_predictions(pf.find_predictions(resolve(results_dir) / "predictions", models=bias_models, datasets=bias_datasets, splits=[bias_split], exclude=metric_exclude, params_hash=params_hash), order=labels)
 prepared = {r["name"]: r for r in load_prepared(manifest_dir)}
 tg = get_tagger(tagger, fallback=metric_fallback, trust_flair_pickle=trust_flair_pickle)
 tables_dir, figures_dir = resolve(results_dir) / "tables", resolve(results_dir) / "figures"
 provenance = dict(params_file=params_file, params_hash=params_hash, notebook="06_vocabulary_bias")
-analysed = {d: mt.primary_model(list(by_model), primary_model) for d, by_model in preds.items()}
+analysed = {d: bt.primary_model(list(by_model), primary_model) for d, by_model in preds.items()}
 analysed
 
 
@@ -100,11 +101,11 @@ def show(name, df, caption, *, paper=None, paper_ref=None, signature="", notes=(
 # %%
 for d, by_model in preds.items():
     k = table7_k if d == "phoenix" else appendix_k
-    df = mt.qualitative_table(by_model, lang=DATASET_LANG[d], k=k, primary=analysed[d], include_baseline=include_baseline)
+    df = bt.qualitative_table(by_model, lang=DATASET_LANG[d], k=k, primary=analysed[d], include_baseline=include_baseline)
     paper = paper_metrics.qualitative(d)
     show(
-        mt.table_stem("qualitative", d), df, f"{mt.caption_ref('qualitative', d)}: translation examples, {labels.get(d, d)} {bias_split} set (best / median / worst by sentence BLEU of {analysed[d]})",
-        paper=paper[1] if paper else None, paper_ref=paper[0] if paper else None, signature=mt.selection_signature(k),
+        bt.table_stem("qualitative", d), df, f"{bt.caption_ref('qualitative', d)}: translation examples, {labels.get(d, d)} {bias_split} set (best / median / worst by sentence BLEU of {analysed[d]})",
+        paper=paper[1] if paper else None, paper_ref=paper[0] if paper else None, signature=bt.selection_signature(k),
         notes=[] if paper else ["The paper shows no examples for this dataset; the layout follows its Tables 10-11."],
     )
 
@@ -134,18 +135,18 @@ noun_check_note
 # %%
 for d, by_model in preds.items():
     m, lang = analysed[d], DATASET_LANG[d]
-    if not mt.tagger_supports(tg, lang):
+    if not bt.tagger_supports(tg, lang):
         print(f"{d}: tagger {tg.name} has no {lang} model, no noun-phrase tables")
         continue
-    df = mt.noun_phrase_table(by_model[m], lang=lang, k=noun_phrase_k, model=m, tagger=tg)
-    hit, total = mt.noun_phrase_recall(by_model[m], lang=lang, tagger=tg)
+    df = bt.noun_phrase_table(by_model[m], lang=lang, k=noun_phrase_k, model=m, tagger=tg)
+    hit, total = bt.noun_phrase_recall(by_model[m], lang=lang, tagger=tg)
     paper = paper_metrics.noun_phrases(d)
     show(
-        mt.table_stem("noun_phrases", d), df, f"{mt.caption_ref('noun_phrases', d)}: noun phrases (our extraction) of ground truth and {m} predictions, {labels.get(d, d)} {bias_split} set",
+        bt.table_stem("noun_phrases", d), df, f"{bt.caption_ref('noun_phrases', d)}: noun phrases (our extraction) of ground truth and {m} predictions, {labels.get(d, d)} {bias_split} set",
         paper=paper[1] if paper else None, paper_ref=paper[0] if paper else None,
-        signature=mt.vocab_signature(tg, pronouns=False) + " ; " + mt.selection_signature(noun_phrase_k),
+        signature=bt.vocab_signature(tg, pronouns=False) + " ; " + bt.selection_signature(noun_phrase_k),
         notes=[f"Over the whole {bias_split} set, {hit} of {total} distinct reference noun phrases ({hit / max(total, 1):.1%}) appear in {m}'s prediction.",
-               mt.NP_METHOD_NOTE]
+               bt.NP_METHOD_NOTE]
         + ([f"Tagger noun recall on the synthetic German corpus (300 sentences, seed 0): {noun_check_note}."] if lang == "de" and noun_check else []),
     )
 
@@ -160,16 +161,16 @@ for d, by_model in preds.items():
 bias_frames, summaries = {}, {}
 for d, by_model in preds.items():
     m, label = analysed[d], labels.get(d, d)
-    if not mt.tagger_supports(tg, DATASET_LANG[d]):
+    if not bt.tagger_supports(tg, DATASET_LANG[d]):
         continue  # said above
-    out = mt.vocab_bias_outputs(by_model[m], mt.training_texts(prepared, d, train_split), lang=DATASET_LANG[d], tagger=tg, top=top_n, plot_top=plot_top)
+    out = bt.vocab_bias_outputs(by_model[m], bt.training_texts(prepared, d, train_split), lang=DATASET_LANG[d], tagger=tg, top=top_n, plot_top=plot_top)
     freqs = f"({m}, {label}) with their predicted / {bias_split} / {train_split} frequencies"
     for kind, what, ref, paper in (("top_predicted", "noun phrases of the predicted outputs", "Table 14", paper_metrics.table14()),
                                    ("top_test", f"noun phrases of the {bias_split} references", "Table 15", paper_metrics.table15())):
-        show(mt.table_stem(kind, d), out[kind], f"{mt.caption_ref(kind, d)}: top {top_n} {what} {freqs}", signature=mt.vocab_signature(tg, top=top_n),
-             paper=paper if d == "phoenix" else None, paper_ref=f"{ref}, PHOENIX-2014T, SmolVLM2" if d == "phoenix" else None, notes=[mt.NP_METHOD_NOTE])
-    show(mt.table_stem("top_words", d), out["top_words"], f"Sec 4.4.2: top {top_n} words of the predicted outputs {freqs}",
-         signature=mt.vocab_signature(tg, unit="word", top=top_n))
+        show(bt.table_stem(kind, d), out[kind], f"{bt.caption_ref(kind, d)}: top {top_n} {what} {freqs}", signature=bt.vocab_signature(tg, top=top_n),
+             paper=paper if d == "phoenix" else None, paper_ref=f"{ref}, PHOENIX-2014T, SmolVLM2" if d == "phoenix" else None, notes=[bt.NP_METHOD_NOTE])
+    show(bt.table_stem("top_words", d), out["top_words"], f"Sec 4.4.2: top {top_n} words of the predicted outputs {freqs}",
+         signature=bt.vocab_signature(tg, unit="word", top=top_n))
     bias_frames[label], summaries[label] = out["bias_frame"], out["summary"]
 summaries
 
@@ -183,5 +184,5 @@ summaries
 # frequency and over-generation.
 
 # %%
-fig = mt.bias_figure(bias_frames, models={labels.get(d, d): analysed[d] for d in preds})
+fig = bt.bias_figure(bias_frames, models={labels.get(d, d): analysed[d] for d in preds})
 figures.save(fig, figures_dir / "vocab_bias_predicted_vs_train.png")

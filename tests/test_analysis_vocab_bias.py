@@ -82,7 +82,7 @@ def test_bias_plot_draws_a_panel_without_noun_phrases(tmp_path):
     matplotlib.use("Agg")
     import pandas as pd
 
-    from slt_nb.report.metrics_tables import bias_figure
+    from slt_nb.report.bias_tables import bias_figure
 
     empty = pd.DataFrame(columns=["item", "predicted", "test", "train"])
     one = pd.DataFrame({"item": ["regen"], "predicted": [2], "test": [1], "train": [0]})

@@ -16,6 +16,8 @@ from slt_nb.metrics.pger import UNDEFINED_LANGS, PGERUndefined, pger, pger_pair
 from slt_nb.metrics.predictions import read_predictions
 from slt_nb.metrics.score import score_records
 from slt_nb.report import metrics_tables as mt
+from slt_nb.report import prediction_files as pf
+from slt_nb.report import scoring as sc
 from slt_nb.report.tables import TableMeta, to_markdown
 
 ZH_REFS = ["今天天气很好", "明天下雨"]
@@ -88,7 +90,7 @@ def test_table4_shows_na_and_the_reason(tmp_path):
     (folder / "baseline.csl-daily.test.jsonl").write_text(
         "".join(json.dumps({"id": f"c{i}", "dataset": "csl-daily", "reference": r, "prediction": ZH_REFS[0]}, ensure_ascii=False) + "\n"
                 for i, r in enumerate(ZH_REFS)), encoding="utf-8")
-    ss = mt.score_predictions(mt.find_predictions(folder), embedder="none", n_boot=20, seed=1)
+    ss = sc.score_predictions(pf.find_predictions(folder), embedder="none", n_boot=20, seed=1)
     t4 = mt.table4(ss)
     assert t4["PGER"].tolist() == [NA, NA, NA]  # smolvlm-a, baseline, the shuffled control
     notes = mt.na_notes(ss, "pger", "PGER")

@@ -1,4 +1,4 @@
-"""Notebook 05/06 table builders (slt_nb.report.metrics_tables) on tiny predictions with values worked
+"""Notebook 05/06 table builders (slt_nb.report: prediction_files, scoring, metrics_tables, bias_tables) on tiny predictions with values worked
 out by hand, and the paper's transcribed numbers (slt_nb.report.paper_metrics)."""
 
 from __future__ import annotations
@@ -15,7 +15,10 @@ from slt_nb.errors import SLTInputError
 from slt_nb.metrics.bleu import corpus_bleu
 from slt_nb.metrics.predictions import Prediction
 from slt_nb.metrics.tsr import WordEmbedder
+from slt_nb.report import bias_tables as bt
 from slt_nb.report import metrics_tables as mt
+from slt_nb.report import prediction_files as pf
+from slt_nb.report import scoring as sc
 from slt_nb.report import paper_metrics as pm
 
 # PHOENIX-like test set: 13a token counts 6, 5, 8, 8 (the " ." is a token).
@@ -71,8 +74,8 @@ def write_fixture_predictions(folder: Path, params_hash: str = "fixture") -> Pat
 @pytest.fixture(scope="module")
 def scored(tmp_path_factory):
     folder = write_fixture_predictions(tmp_path_factory.mktemp("preds"))
-    files = mt.find_predictions(folder)
-    return mt.score_predictions(files, labels={"phoenix": "PHOENIX (fixture)"}, embedder=WordEmbedder(OneHot()), n_boot=200, seed=7)
+    files = pf.find_predictions(folder)
+    return sc.score_predictions(files, labels={"phoenix": "PHOENIX (fixture)"}, embedder=WordEmbedder(OneHot()), n_boot=200, seed=7)
 
 
 # --- finding files ------------------------------------------------------------------------------
@@ -80,29 +83,29 @@ def scored(tmp_path_factory):
 
 def test_no_predictions_says_run_03_first(tmp_path):
     with pytest.raises(SLTInputError, match="03_finetune"):
-        mt.find_predictions(tmp_path / "missing")
+        pf.find_predictions(tmp_path / "missing")
     (tmp_path / "empty").mkdir()
     with pytest.raises(SLTInputError, match="no predictions found"):
-        mt.find_predictions(tmp_path / "empty")
+        pf.find_predictions(tmp_path / "empty")
 
 
 def test_file_names_and_filters(tmp_path):
     write_predictions(tmp_path, "smolvlm2-2.2b", "phoenix", "test", REFS[:1], REFS[:1])
     write_predictions(tmp_path, "baseline", "phoenix", "dev", REFS[:1], REFS[:1])
-    assert mt.parse_name(tmp_path / "smolvlm2-2.2b.phoenix.test.jsonl") == ("smolvlm2-2.2b", "phoenix", "test")
-    assert [f.model for f in mt.find_predictions(tmp_path, splits=["test"])] == ["smolvlm2-2.2b"]
+    assert pf.parse_name(tmp_path / "smolvlm2-2.2b.phoenix.test.jsonl") == ("smolvlm2-2.2b", "phoenix", "test")
+    assert [f.model for f in pf.find_predictions(tmp_path, splits=["test"])] == ["smolvlm2-2.2b"]
     with pytest.raises(SLTInputError, match="none of the 2"):
-        mt.find_predictions(tmp_path, datasets=["how2sign"])
+        pf.find_predictions(tmp_path, datasets=["how2sign"])
     (tmp_path / "stray.jsonl").write_text("{}\n")
     with pytest.raises(SLTInputError, match="<model>.<dataset>.<split>.jsonl"):
-        mt.find_predictions(tmp_path)
+        pf.find_predictions(tmp_path)
 
 
 def test_families_and_row_order():
-    assert mt.family_of("smolvlm-tiny") == "smolvlm" and mt.family_of("qwen2_5_vl-tiny") == "qwen2_5_vl"
-    assert mt.family_of("baseline") is None and mt.paper_model("smolvlm2-2.2b") == "SmolVLM2"
-    names = ["baseline", "zeta", "qwen2_5_vl-a", mt.CONTROL, "smolvlm-b", "smolvlm-a"]
-    assert sorted(names, key=mt.model_key) == ["smolvlm-a", "smolvlm-b", "qwen2_5_vl-a", "zeta", "baseline", mt.CONTROL]
+    assert pf.family_of("smolvlm-tiny") == "smolvlm" and pf.family_of("qwen2_5_vl-tiny") == "qwen2_5_vl"
+    assert pf.family_of("baseline") is None and pf.paper_model("smolvlm2-2.2b") == "SmolVLM2"
+    names = ["baseline", "zeta", "qwen2_5_vl-a", pf.CONTROL, "smolvlm-b", "smolvlm-a"]
+    assert sorted(names, key=pf.model_key) == ["smolvlm-a", "smolvlm-b", "qwen2_5_vl-a", "zeta", "baseline", pf.CONTROL]
 
 
 # --- Table 3 ------------------------------------------------------------------------------------
@@ -147,15 +150,15 @@ def test_table3_signature_names_everything(scored):
 
 def test_table5_tsr_both_forms_baseline_and_control(scored):
     t5 = mt.table5(scored).query("Dataset == 'PHOENIX (fixture)'").set_index("Model")
-    assert list(t5.index) == ["smolvlm-a", "qwen2_5_vl-a", "baseline", mt.CONTROL]
+    assert list(t5.index) == ["smolvlm-a", "qwen2_5_vl-a", "baseline", pf.CONTROL]
     assert t5.loc["smolvlm-a", mt.TSR_PRINTED] == 1.0 and t5.loc["smolvlm-a", mt.TSR_RECALL] == 1.0
     assert t5.loc["qwen2_5_vl-a", mt.TSR_PRINTED] == 0.5  # 1, 1, 0 (empty prediction), 0
     # baseline "im süden scheint die sonne": vs p2 shares only "im": printed 1/5 (÷ prediction's 5 words), recall 1/4
     assert t5.loc["baseline", mt.TSR_PRINTED] == pytest.approx((1 + 1 / 5) / 4, abs=1e-4)
     assert t5.loc["baseline", mt.TSR_RECALL] == pytest.approx((1 + 1 / 4) / 4, abs=1e-4)
     # control: p_i scored against ref_{i+1}: shared words {im}, {es}, {}, {} -> printed (1/4 + 1/7)/4, recall (1/5 + 1/4)/4
-    assert t5.loc[mt.CONTROL, mt.TSR_PRINTED] == pytest.approx((1 / 4 + 1 / 7) / 4, abs=1e-4)
-    assert t5.loc[mt.CONTROL, mt.TSR_RECALL] == pytest.approx((1 / 5 + 1 / 4) / 4, abs=1e-4)
+    assert t5.loc[pf.CONTROL, mt.TSR_PRINTED] == pytest.approx((1 / 4 + 1 / 7) / 4, abs=1e-4)
+    assert t5.loc[pf.CONTROL, mt.TSR_RECALL] == pytest.approx((1 / 5 + 1 / 4) / 4, abs=1e-4)
     assert "denom:C(pred)-eq2-as-printed" in mt.semantic_signature(scored, "tsr") and "emb:one-hot" in mt.semantic_signature(scored, "tsr")
 
 
@@ -164,9 +167,9 @@ def test_table4_pger_with_baseline_beside(scored):
     assert t4.loc["smolvlm-a", "PGER"] == 1.0
     assert t4.loc["qwen2_5_vl-a", "PGER"] == 0.5
     assert t4.loc["baseline", "PGER"] == 0.25  # right only on p1
-    assert t4.loc[mt.CONTROL, "PGER"] == 0.0  # no content word shared with the neighbour's reference
+    assert t4.loc[pf.CONTROL, "PGER"] == 0.0  # no content word shared with the neighbour's reference
     assert "tagger:hanta" in mt.semantic_signature(scored, "pger")
-    assert mt.table4(scored, control=False)["Model"].tolist().count(mt.CONTROL) == 0
+    assert mt.table4(scored, control=False)["Model"].tolist().count(pf.CONTROL) == 0
 
 
 def test_semantic_metrics_only_on_test(scored):
@@ -207,7 +210,7 @@ def test_significance_aligns_by_id(scored):
 def test_significance_refuses_different_references(tmp_path):
     write_predictions(tmp_path, "smolvlm-a", "phoenix", "test", REFS, REFS, IDS)
     write_predictions(tmp_path, "baseline", "phoenix", "test", REFS[::-1], REFS, IDS)
-    ss = mt.score_predictions(mt.find_predictions(tmp_path), tagger=None, embedder="none", n_boot=20)
+    ss = sc.score_predictions(pf.find_predictions(tmp_path), tagger=None, embedder="none", n_boot=20)
     with pytest.raises(SLTInputError, match="references differ"):
         mt.significance(ss)
 
@@ -234,23 +237,23 @@ def _recs(preds, refs=REFS, ids=IDS):
 
 def test_qualitative_table_both_families_side_by_side():
     by_model = {"smolvlm-a": _recs([REFS[0], REFS[1], "morgen regnet es", ""]), "qwen2_5_vl-a": _recs(["x"] * 4), "baseline": _recs([REFS[0]] * 4)}
-    assert mt.primary_model(list(by_model)) == "smolvlm-a"
-    df = mt.qualitative_table(by_model, lang="de", k=1, primary="smolvlm-a")
+    assert bt.primary_model(list(by_model)) == "smolvlm-a"
+    df = bt.qualitative_table(by_model, lang="de", k=1, primary="smolvlm-a")
     assert list(df.columns) == ["Rule", "Rank", "Id", "Sentence BLEU (smolvlm-a)", "Ground truth", "smolvlm-a", "qwen2_5_vl-a"]
     assert dict(zip(df["Rule"], df["Id"])) == {"best": "p1", "median": "p3", "worst": "p4"}
     assert df.loc[0, "Sentence BLEU (smolvlm-a)"] == 100.0 and df.loc[0, "qwen2_5_vl-a"] == "x"
-    with_base = mt.qualitative_table(by_model, lang="de", k=1, primary="smolvlm-a", include_baseline=True)
+    with_base = bt.qualitative_table(by_model, lang="de", k=1, primary="smolvlm-a", include_baseline=True)
     assert "baseline" in with_base.columns
     with pytest.raises(SLTInputError, match="only baseline"):
-        mt.primary_model(["baseline"])
+        bt.primary_model(["baseline"])
 
 
 def test_noun_phrase_table_and_recall():
     recs = _recs(["im süden scheint die sonne .", "im westen regnet es .", "", "an der küste weht ein starker wind ."])
-    df = mt.noun_phrase_table(recs, lang="de", k=1, model="smolvlm-a")
+    df = bt.noun_phrase_table(recs, lang="de", k=1, model="smolvlm-a")
     best = df[df["Rule"] == "best"].iloc[0]
     assert best["Ground truth"] == '"süden", "sonne"' and best["Matched"] == '"süden", "sonne"'
-    hit, total = mt.noun_phrase_recall(recs, lang="de")
+    hit, total = bt.noun_phrase_recall(recs, lang="de")
     # reference phrases: süden, sonne | norden | schnee, alpen | küste, starker wind -> matched: süden, sonne, küste, starker wind
     assert (hit, total) == (4, 7)
 
@@ -258,7 +261,7 @@ def test_noun_phrase_table_and_recall():
 def test_vocab_bias_outputs_counts():
     preds = _recs(["im süden scheint die sonne ."] * 4)
     train = ["im süden scheint die sonne ."] * 6 + ["im norden regnet es ."] * 2
-    out = mt.vocab_bias_outputs(preds, train, lang="de", top=3, plot_top=5)
+    out = bt.vocab_bias_outputs(preds, train, lang="de", top=3, plot_top=5)
     t14 = out["top_predicted"].set_index("Noun phrase")
     assert list(out["top_predicted"].columns) == ["Noun phrase", "Predicted freq", "Test freq", "Train freq"]
     assert t14.loc["süden"].tolist() == [4, 1, 6] and t14.loc["sonne"].tolist() == [4, 1, 6]
@@ -267,20 +270,20 @@ def test_vocab_bias_outputs_counts():
     assert out["top_words"].iloc[0]["Word"] in {"die", "im", "scheint", "sonne", "süden"} and out["top_words"].iloc[0]["Predicted freq"] == 4
     assert out["summary"]["over_generated"] == 2  # süden and sonne: predicted 4, test 1
     with pytest.raises(SLTInputError, match="no manifests"):
-        mt.training_texts({}, "phoenix")
+        bt.training_texts({}, "phoenix")
 
 
 def test_tagger_support_by_language():
-    assert mt.tagger_supports("hanta", "de") and mt.tagger_supports("hanta", "en")
-    assert not mt.tagger_supports("hanta", "zh")  # CSL-Daily: no noun-phrase tables, said in 06
+    assert bt.tagger_supports("hanta", "de") and bt.tagger_supports("hanta", "en")
+    assert not bt.tagger_supports("hanta", "zh")  # CSL-Daily: no noun-phrase tables, said in 06
 
 
 def test_table_stems_and_captions():
-    assert mt.table_stem("qualitative", "phoenix") == "table7_qualitative_phoenix"
-    assert mt.table_stem("qualitative", "how2sign") == "table10_11_qualitative_how2sign"
-    assert mt.table_stem("noun_phrases", "openasl") == "table13_noun_phrases_openasl"
-    assert mt.table_stem("top_test", "csl-daily") == "table15_top_test_np_csl_daily"
-    assert mt.caption_ref("qualitative", "isign") == "Table 11" and mt.caption_ref("top_predicted", "how2sign") == "Table 14 layout"
+    assert bt.table_stem("qualitative", "phoenix") == "table7_qualitative_phoenix"
+    assert bt.table_stem("qualitative", "how2sign") == "table10_11_qualitative_how2sign"
+    assert bt.table_stem("noun_phrases", "openasl") == "table13_noun_phrases_openasl"
+    assert bt.table_stem("top_test", "csl-daily") == "table15_top_test_np_csl_daily"
+    assert bt.caption_ref("qualitative", "isign") == "Table 11" and bt.caption_ref("top_predicted", "how2sign") == "Table 14 layout"
 
 
 # --- the paper's numbers ------------------------------------------------------------------------

@@ -125,7 +125,7 @@ def _pred(path, model, params_hash, prediction="ein satz ."):
 def test_readers_take_only_files_of_their_run(tmp_path):
     from slt_nb.llava_slt.report import other_systems
     from slt_nb.metrics.predictions import read_predictions, run_predictions
-    from slt_nb.report.metrics_tables import find_predictions
+    from slt_nb.report.prediction_files import find_predictions
 
     _pred(tmp_path / "smolvlm-SmolVLM2-2.2B-Instruct.phoenix.test.jsonl", "smolvlm-SmolVLM2-2.2B-Instruct", "mine")
     _pred(tmp_path / "smolvlm-tiny.phoenix.test.jsonl", "smolvlm-tiny", "default")  # the default's file, committed beside it

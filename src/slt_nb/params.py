@@ -17,6 +17,7 @@ left out of it (one ablation cell per batch job, ``--set abl_only=[...]``, keeps
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 from pathlib import Path
@@ -24,6 +25,8 @@ from pathlib import Path
 import yaml
 
 from .errors import SLTInputError
+
+RESERVED = {"params_file", "params_hash"}  # injected by the runner into every notebook that declares them
 
 EXTENDS = "extends"
 # not part of the params hash (data_strict: a strict load gives the same manifests as the default one, or fails)
@@ -152,3 +155,11 @@ def params_hash(obj) -> str:
     """A short, stable hash of a JSON-serialisable object (canonical JSON, sorted keys)."""
     blob = json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:12]
+
+
+def literal_default(expr: str):
+    """A ``parameters`` cell default as a value (``"results"`` -> results); not a literal: the expression text."""
+    try:
+        return ast.literal_eval(expr)
+    except (ValueError, SyntaxError):
+        return expr

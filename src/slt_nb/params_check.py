@@ -72,7 +72,7 @@ def defaults_of(declared: dict[str, dict[str, str]], notebooks: list[Path] | Non
     else None. ``notebooks``: their ``.py`` files, whose ``parameters`` cells are read in full
     (:func:`cell_defaults`; papermill's inspection keeps only the first line of a default that spans
     several); without them the expressions in ``declared`` are used."""
-    from .runner import RESERVED, literal_default
+    from .params import RESERVED, literal_default
 
     cells = {nb.stem: cell_defaults(nb) for nb in notebooks or ()}
     out: dict = {}
@@ -238,7 +238,7 @@ def check_params(declared: dict[str, dict[str, str]], overrides: dict, *, notebo
     message. ``rules`` / ``relations``: other tables than the package's (tests). Raises
     :class:`SLTInputError` (one line) on the first problem, parameters taken in the order of their names."""
     from .params_schema import RELATIONS
-    from .runner import RESERVED
+    from .params import RESERVED
 
     relations = RELATIONS if relations is None else relations
     where = load_params_sourced(params_file)[1] if params_file is not None else {}

@@ -40,7 +40,7 @@ def edits(notebook: str, namespace: dict, table: dict[str, dict[str, str]], cell
     """The parameters of ``notebook`` whose value in ``namespace`` differs from the cell's default.
     ``cell``: the cell's defaults read in full (:func:`slt_nb.params_check.cell_defaults`), for the
     defaults that span several lines (``table`` holds only their first line)."""
-    from .runner import RESERVED, literal_default
+    from .params import RESERVED, literal_default
 
     if notebook not in table:
         from .errors import SLTInputError
@@ -94,7 +94,7 @@ def redirect_results(notebook: str, namespace: dict, table: dict[str, dict[str, 
     ``results_dir`` itself, so that ``results/`` stays exactly what ``slt-nb reproduce`` wrote and its index
     describes (an unedited run has the reproduction's hash and writes the same files there). Sets
     ``namespace["results_dir"]`` (when the notebook has that parameter at its default) and returns the new value."""
-    from .runner import literal_default
+    from .params import literal_default
 
     expr = table.get(notebook, {}).get("results_dir")
     if expr is None or namespace.get("results_dir") != literal_default(expr):

@@ -31,7 +31,6 @@ The workers (``--jobs``) and kernels die with the runner (:mod:`slt_nb.workers`)
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import re
@@ -43,14 +42,13 @@ from . import __version__
 from .errors import SLTInputError
 from .execute import CPU_TIMES, declared_parameters, execute, failure, read_runtimes, record_runtime, stable_notebook, to_html, to_ipynb
 from .io import file_lock, with_path, write_json, write_text
-from .params import OPERATIONAL, hashed, load_params, params_for, params_hash
+from .params import OPERATIONAL, RESERVED, hashed, literal_default, load_params, params_for, params_hash  # noqa: F401 (RESERVED, literal_default: re-exported)
 from .params_check import check_params
 from .progress import PROGRESS_LOG
 from .paths import project_root, resolve
 from .staging import Stage, discard, open_stage, publish
 
 NOTEBOOK_RE = re.compile(r"^\d\d_[a-z0-9_]+\.py$")
-RESERVED = {"params_file", "params_hash"}  # injected by the runner into every notebook that declares them
 OWNER_FILE = "params.json"  # in a results / manifest folder: the params file whose run owns it
 OWNED_DIRS = ("results_dir", "manifest_dir")  # the folders a run writes that another params file's run must not share
 
@@ -121,14 +119,6 @@ def critical_paths(after: dict[str, list[str]], seconds: dict[str, float], unkno
         return memo[s]
 
     return {s: chain(s) for s in after}
-
-
-def literal_default(expr: str):
-    """A ``parameters`` cell default as a value (``"results"`` -> results); not a literal: the expression text."""
-    try:
-        return ast.literal_eval(expr)
-    except (ValueError, SyntaxError):
-        return expr
 
 
 def run_hash(declared: dict[str, dict[str, str]], overrides: dict) -> str:

@@ -79,7 +79,7 @@ def write_qualitative_tables(main: list[dict], others: dict[str, list[dict]], va
     from ..analysis import SELECTION_RULE
     from ..metrics.predictions import parse_predictions
     from ..metrics.text import lang_of_dataset
-    from ..report.metrics_tables import qualitative_table
+    from ..report.bias_tables import qualitative_table
 
     lang, names = lang_of_dataset(dataset), []
     rule = f"picked by rule: {SELECTION_RULE} (k={k}), sentence BLEU of our main model"

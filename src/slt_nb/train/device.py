@@ -37,10 +37,16 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from .run import RunConfig
+
+class DeviceChoices(Protocol):
+    """What a run asks of the machine: the fields of :class:`slt_nb.train.run.RunConfig` this module reads
+    (a protocol, so that this module imports nothing from the run it serves: no import cycle)."""
+
+    precision: str
+    attn_implementation: str | None
+    gradient_checkpointing: bool | str
 
 OOM_HINT = ("lower t_max (e.g. 32), keep per_device_batch_size 1 with grad_accumulation 4, enable gradient_checkpointing, "
             "train in bf16 with FlashAttention-2 / SDPA, or use a larger GPU; the run resumes from its last checkpoint")
@@ -126,7 +132,7 @@ def _bf16_supported() -> bool:
     return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
 
 
-def precision_of(cfg_or_name: RunConfig | str) -> Precision:
+def precision_of(cfg_or_name: DeviceChoices | str) -> Precision:
     """:func:`decide_precision` on this machine, for a :class:`~slt_nb.train.run.RunConfig` or a precision name."""
     asked = cfg_or_name if isinstance(cfg_or_name, str) else cfg_or_name.precision
     return decide_precision(asked, cuda=on_cuda(), bf16_supported=_bf16_supported())
@@ -203,7 +209,7 @@ def decide_attention(asked: str | None, *, cuda: bool, precision: Precision | st
     return Attention(asked, "asked")
 
 
-def attention_of(cfg: RunConfig | str | None, precision: Precision | None = None) -> Attention:
+def attention_of(cfg: DeviceChoices | str | None, precision: Precision | None = None) -> Attention:
     """:func:`decide_attention` on this machine, for a run config (its ``attn_implementation`` and
     precision) or an implementation name."""
     import importlib.util
@@ -250,7 +256,7 @@ def reset_accelerate_state(precision: Precision | None = None) -> None:
     os.environ["ACCELERATE_MIXED_PRECISION"] = "bf16" if precision is not None and precision.autocast else "no"
 
 
-def gradient_checkpointing_of(cfg: RunConfig) -> bool:
+def gradient_checkpointing_of(cfg: DeviceChoices) -> bool:
     return on_cuda() if cfg.gradient_checkpointing == "auto" else bool(cfg.gradient_checkpointing)
 
 

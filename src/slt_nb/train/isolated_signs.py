@@ -31,7 +31,7 @@ import numpy as np
 from ..io import file_lock, write_bytes
 
 if TYPE_CHECKING:
-    from .pretrain import SynthSetup
+    from .base_spec import SynthSetup
 
 CACHE_VERSION = 1
 

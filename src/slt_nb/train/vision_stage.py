@@ -36,8 +36,8 @@ from ..io import atomic_dir, file_lock, write_json
 from ..models.registry import ModelFamily, get_family
 from .isolated_signs import lexicon, render_identity, render_isolated  # noqa: F401 (re-exported)
 
-if TYPE_CHECKING:  # pretrain imports this module
-    from .pretrain import BaseSpec, SynthSetup
+if TYPE_CHECKING:
+    from .base_spec import BaseSpec, SynthSetup
 
 VISION_INFO = "vision.json"
 VISION_WEIGHTS = "vision.safetensors"
