@@ -109,7 +109,7 @@ from slt_nb.train import table3 as t3mod
 from slt_nb.train.baseline import write_baseline
 from slt_nb.train.parallel import train_many
 from slt_nb.train.predict import predict_many
-from slt_nb.train.run import plan_runs
+from slt_nb.train.run_config import plan_runs
 
 if ft_cpu_threads and not torch.cuda.is_available():
     torch.set_num_threads(ft_cpu_threads)

@@ -111,7 +111,7 @@ from slt_nb.report.prediction_files import dataset_labels
 from slt_nb.report.tables import TableMeta, write_table
 from slt_nb.train.ablations import select_cells, table8_cells, table9_cells, train_cells, trainable_table
 from slt_nb.train.predict import predict_many
-from slt_nb.train.run import per_family
+from slt_nb.train.run_config import per_family
 
 if ft_cpu_threads and not torch.cuda.is_available():
     torch.set_num_threads(ft_cpu_threads)

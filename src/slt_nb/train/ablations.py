@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..errors import SLTInputError
 from .parallel import train_many
-from .run import RunConfig, RunResult
+from .run_config import RunConfig, RunResult
 from .strategy import STRATEGIES, get_strategy
 
 # Table 8's rows as the paper prints them: (model size, strategy) (Sec 6).

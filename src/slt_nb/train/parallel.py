@@ -20,7 +20,8 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from ..errors import SLTInputError
-from .run import RunConfig, RunResult, train_run
+from .run import train_run
+from .run_config import RunConfig, RunResult
 
 
 def _base_group(cfg: RunConfig) -> tuple:
