@@ -72,7 +72,7 @@ ft_save_steps = 100  # checkpoint every N optimizer steps (resume point)
 ft_save_total_limit = 2  # checkpoints kept per run
 ft_logging_steps = 10  # loss logged every N optimizer steps
 ft_cache_examples = True  # keep encoded clips in RAM across epochs (tiny models); paper.yaml: false
-ft_base_pretraining = {}  # tiny models only: overrides of the base stage's sizes (slt_nb.train.pretrain.BaseSpec)
+ft_base_pretraining = {}  # tiny models only: overrides of the base stage's sizes (slt_nb.standins.pretrain.BaseSpec)
 ft_cpu_threads = 1  # torch threads per training process when no GPU; None: torch's choice
 abl_dataset = "phoenix"  # Tables 8-9 are on PHOENIX-2014T (Sec 6)
 abl_epochs = 4  # Table 8's epochs; paper: 5 (Table 8 caption), half of Table 3's 10 (the default keeps the half of ft_epochs)
@@ -95,7 +95,7 @@ params_file, params_hash = this_run("04_ablations", params_file, params_hash, gl
 import os
 from pathlib import Path
 
-from slt_nb.models.tiny import is_tiny
+from slt_nb.models.registry import is_tiny
 
 if all(is_tiny(m) or Path(str(m)).is_dir() for m in [*abl_sizes.values(), *ft_models.values()]):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # local models only: never reach for the hub

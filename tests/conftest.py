@@ -68,7 +68,7 @@ def tiny_phoenix_project(root: Path, *, family_sizes: dict[str, str], text_steps
     import torch
 
     from slt_nb.data.prepare import prepare_all
-    from slt_nb.train.pretrain import ensure_base
+    from slt_nb.standins.pretrain import ensure_base
 
     torch.set_num_threads(1)
     manifests = root / "manifests"

@@ -185,7 +185,7 @@ def test_paper_and_optimised_configurations_train_the_same(corpus):
     from slt_nb.bench.grouping import length_grouped
     from slt_nb.bench.train_bench import decode_examples
     from slt_nb.bench.train_step import configs, loss_agreement, run_config
-    from slt_nb.models.tiny import make_tiny
+    from slt_nb.standins.tiny import make_tiny
     from slt_nb.train.collate import VideoCollator
     from slt_nb.train.prompts import prompt_for
 

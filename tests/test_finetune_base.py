@@ -11,7 +11,7 @@ import torch
 from slt_nb.data.manifest import Sample
 from slt_nb.errors import SLTInputError
 from slt_nb.train.baseline import BASELINE, majority_sentence, write_baseline
-from slt_nb.train.pretrain import (
+from slt_nb.standins.pretrain import (
     BASE_INFO,
     BaseSpec,
     ensure_base,

@@ -327,7 +327,7 @@ def test_missing_model_and_unprepared_dataset(project):
 
 def test_processor_of_another_model_is_refused(project, tmp_path):
     """A base folder whose tokenizer was swapped for a larger one (ids beyond the embedding matrix)."""
-    from slt_nb.models.tiny import train_tokenizer
+    from slt_nb.standins.tiny import train_tokenizer
 
     _, _, bases = project
     mixed = tmp_path / "mixed"

@@ -10,8 +10,8 @@ import torch
 from safetensors.torch import load_file
 
 from slt_nb.errors import SLTInputError
-from slt_nb.train.pretrain import SynthSetup, ensure_base, read_base_info, synth_setup
-from slt_nb.train.vision_stage import VISION_WEIGHTS, load_vision_stage, render_identity, vision_prefixes
+from slt_nb.standins.pretrain import SynthSetup, ensure_base, read_base_info, synth_setup
+from slt_nb.standins.vision_stage import VISION_WEIGHTS, load_vision_stage, render_identity, vision_prefixes
 
 SPEC = {"reps": 1, "vision_epochs": 1, "vision_batch": 64, "vision_t_max": 4, "text_steps": 5}
 DE = SynthSetup(lang="de", seed=0, width=40, height=48, fps=25.0, n_signers=2, min_sign_frames=6, max_sign_frames=10, zipf_s=1.1)
@@ -63,7 +63,7 @@ def test_datasets_whose_signs_render_alike_share_one_vision_stage(records, tmp_p
 
 
 def test_a_vision_stage_of_another_size_is_refused(records, tmp_path):
-    from slt_nb.models.tiny import make_tiny
+    from slt_nb.standins.tiny import make_tiny
 
     ensure_base("smolvlm", records["phoenix"], spec=SPEC, runs_dir=tmp_path, progress=False)
     stage = next((tmp_path / "base" / "vision").glob("smolvlm.*"))
@@ -115,7 +115,7 @@ def _same(a, b):
 
 def test_isolated_signs_are_rendered_once_and_read_back_exactly(tmp_path):
     """The workers that build vision stages share one rendering per lexicon; a damaged cache file is rendered again, never used."""
-    from slt_nb.train.isolated_signs import _render, render_isolated
+    from slt_nb.standins.isolated_signs import _render, render_isolated
 
     setup = replace(DE, width=32, height=40)
     fresh = _render(setup, 1, 4)

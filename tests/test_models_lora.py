@@ -14,7 +14,7 @@ from slt_nb.models.load import (
     trainable_report,
 )
 from slt_nb.models.registry import FAMILIES, get_family
-from slt_nb.models.tiny import ensure_tiny
+from slt_nb.standins.tiny import ensure_tiny
 
 CORPUS = ["am tag wechselhaft mit regen im süden .", "morgen sonne und wolken im norden .", "the cat sat on the mat ."]
 FAMS = sorted(FAMILIES)

@@ -92,7 +92,7 @@ def test_enumerations_agree_with_the_code_that_reads_them():
     from slt_nb.metrics.bootstrap import METRICS
     from slt_nb.metrics.pger import TAGGERS
     from slt_nb.params_schema import AUGMENT, BASE_SPEC, BOOT_METRICS, LLAVA_LLM, LLAVA_STAGE3, LR_SCHEDULERS, OPTIMIZERS, TAGGER
-    from slt_nb.train.pretrain import BaseSpec
+    from slt_nb.standins.pretrain import BaseSpec
 
     assert LR_SCHEDULERS == [s.value for s in SchedulerType]
     assert OPTIMIZERS == [o.value for o in OptimizerNames]

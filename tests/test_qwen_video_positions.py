@@ -22,7 +22,7 @@ import torch
 from slt_nb.data.frames import sample_indices
 from slt_nb.data.manifest import Sample
 from slt_nb.models.load import apply_lora, load_model_and_processor
-from slt_nb.models.tiny import ensure_tiny
+from slt_nb.standins.tiny import ensure_tiny
 from slt_nb.train.collate import VideoCollator, make_example, rows_from_samples
 from slt_nb.train.generate import generate_batch
 from slt_nb.train.prompts import prompt_for

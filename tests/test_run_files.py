@@ -20,7 +20,7 @@ from conftest import write_frame_folder
 from slt_nb.cli import main as cli_main
 from slt_nb.errors import SLTInputError
 from slt_nb.models.load import apply_lora, load_model_and_processor
-from slt_nb.models.tiny import ensure_tiny
+from slt_nb.standins.tiny import ensure_tiny
 from slt_nb.train.prompts import prompt_for
 from slt_nb.translate import translate_clip
 

@@ -13,7 +13,7 @@ from slt_nb.data.manifest import Sample
 from slt_nb.errors import SLTInputError
 from slt_nb.models.load import load_model_and_processor
 from slt_nb.models.registry import FAMILIES, get_family
-from slt_nb.models.tiny import ensure_tiny
+from slt_nb.standins.tiny import ensure_tiny
 from slt_nb.train.collate import (
     IGNORE_INDEX,
     AllMaskedLabelsError,

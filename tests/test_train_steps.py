@@ -13,7 +13,7 @@ import torch
 from slt_nb.data.manifest import Sample
 from slt_nb.models.load import apply_lora, load_model_and_processor, trainable_report
 from slt_nb.models.registry import FAMILIES, get_family
-from slt_nb.models.tiny import ensure_tiny
+from slt_nb.standins.tiny import ensure_tiny
 from slt_nb.train.collate import VideoCollator, make_example, rows_from_samples
 from slt_nb.train.prompts import prompt_for
 from slt_nb.train.sft import make_trainer, sft_config

@@ -67,7 +67,7 @@ ATTENTION = ["auto", "eager", "sdpa", "flash_attention_2", "flash_attention_3", 
 BOOT_METRICS = ["bleu1", "bleu2", "bleu3", "bleu4", "rougeL"]  # slt_nb.metrics.bootstrap.METRICS
 TAGGER = {"type": "string", "pattern": r"^(hanta|spacy-en|flair(:.+)?)$",
           "description": "'hanta', 'spacy-en', 'flair' or 'flair:<hub id or path>' (slt_nb.metrics.pger)"}
-BASE_SPEC = {"type": "object", "additionalProperties": False, "properties": {  # slt_nb.train.pretrain.BaseSpec
+BASE_SPEC = {"type": "object", "additionalProperties": False, "properties": {  # slt_nb.standins.pretrain.BaseSpec
     "reps": NONNEG_INT, "vision_epochs": NONNEG_INT, "vision_lr": POSITIVE, "vision_batch": POS_INT, "vision_t_max": POS_INT,
     "text_steps": NONNEG_INT, "text_lr": POSITIVE, "text_batch": POS_INT, "vocab_size": POS_INT}}
 

@@ -119,7 +119,7 @@ def collate_table(tiny_rows: list[dict], real_rows: list[dict], *, mfu: float = 
 def tiny_loader_row(family: str, samples, prompt: str, t_max: int, n_step: int = 6) -> dict:
     """Measured loader and CPU step rates of the tiny ``family`` model on ``samples``."""
     from ..models.load import apply_lora
-    from ..models.tiny import make_tiny
+    from ..standins.tiny import make_tiny
     from ..train.collate import VideoCollator, rows_from_samples
 
     model, processor = make_tiny(family, [s.text for s in samples])
@@ -136,7 +136,7 @@ def tiny_loader_row(family: str, samples, prompt: str, t_max: int, n_step: int =
 
 def real_loader_row(name: str, samples, prompt: str, t_max: int, *, mfu: float = ASSUMED_MFU, peak: float = 312e12) -> dict:
     """Measured loader rate with ``name``'s real processor; the GPU step projected from FLOPs."""
-    from ..models.tiny import train_tokenizer
+    from ..standins.tiny import train_tokenizer
     from ..train.collate import VideoCollator, rows_from_samples
     from .flops import batch_shape, model_dims, train_flops
     from .real_configs import build_model, get_real, real_processor

@@ -3,7 +3,7 @@
 Nothing is read from disk or a hub: the clips are seeded random frames (at PHOENIX-2014T's
 210 x 260 by default, sampled to ``t_max``; a quarter of them shorter, so length grouping and
 left padding have work to do) with random German weather-report sentences as answers; the
-tokenizer is the offline byte-level BPE of :mod:`slt_nb.models.tiny` trained on them; the models
+tokenizer is the offline byte-level BPE of :mod:`slt_nb.standins.tiny` trained on them; the models
 are the tiny ones (CPU smoke mode) or the real architectures of :mod:`.real_configs` with random
 weights (CUDA: bf16, FlashAttention-2 where ``flash_attn`` is installed, else SDPA) around the
 real processors' frame geometry. Only torch, transformers, peft, numpy, PIL and tqdm are needed.
@@ -98,12 +98,12 @@ def model_factory(spec: str, texts: list[str], device: str, seed: int):
     name, size = parse_model(spec)
     family = compat_family(name)
     if size == "tiny":
-        from ..models.tiny import make_tiny
+        from ..standins.tiny import make_tiny
 
         base, processor = make_tiny(name, texts, seed=seed)
         base = base.to(device)
         return family, processor, (lambda: copy.deepcopy(base)), torch.float32, base.config._attn_implementation
-    from ..models.tiny import train_tokenizer
+    from ..standins.tiny import train_tokenizer
     from .real_configs import build_model, real_processor
 
     attn = "flash_attention_2" if importlib.util.find_spec("flash_attn") else "sdpa"

@@ -42,13 +42,13 @@ def build_base(spec: str, texts: list[str], device: str, seed: int):
 
     family, size = parse_model(spec)
     if size == "tiny":
-        from ..models.tiny import make_tiny
+        from ..standins.tiny import make_tiny
 
         model, processor = make_tiny(family, texts, seed=seed)
         return family, model.to(device), processor, torch.float32, "sdpa"
     if device != "cuda":
         raise SLTInputError(f"real-size model {spec!r} needs --device cuda", hint="on CPU use the tiny models (tiny:smolvlm, tiny:qwen2_5_vl)")
-    from ..models.tiny import train_tokenizer
+    from ..standins.tiny import train_tokenizer
     from .real_configs import build_model, real_processor
 
     attn = "flash_attention_2" if importlib.util.find_spec("flash_attn") else "sdpa"

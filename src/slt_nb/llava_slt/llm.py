@@ -57,7 +57,7 @@ def build_tiny_llm(cfg: LLMConfig, texts: list[str], *, seed: int = 0):
     tokenizer trained on ``texts``."""
     import transformers
 
-    from ..models.tiny import train_tokenizer
+    from ..standins.tiny import train_tokenizer
 
     tok = train_tokenizer(texts, "qwen2_5_vl", vocab_size=cfg.vocab_size)  # ChatML special tokens, eos <|im_end|>
     tok.chat_template = CHATML

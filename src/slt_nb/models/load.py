@@ -30,7 +30,7 @@ def load_model_and_processor(family: str | ModelFamily, name_or_path: str | Path
         local_files_only = is_local
     if not is_local and ("/" not in str(name_or_path) or Path(str(name_or_path)).is_absolute()):
         raise SLTInputError(f"checkpoint {str(name_or_path)!r} is neither a local folder nor a hub id",
-                            hint=f"build the tiny default (slt_nb.models.tiny.ensure_tiny) or use one of {list(fam.hub_ids)}")
+                            hint=f"build the tiny default (slt_nb.standins.tiny.ensure_tiny) or use one of {list(fam.hub_ids)}")
     kwargs = {"trust_remote_code": False, "local_files_only": local_files_only}
     model_kwargs = dict(kwargs)
     if dtype is not None:
@@ -119,3 +119,21 @@ def trainable_report(model, family: str | ModelFamily) -> dict[str, int]:
             key = "other"
         out[key] += p.numel()
     return out
+
+
+def param_counts(model) -> dict[str, int]:
+    """Parameter counts of the whole model and its vision tower / connector / language model (+ head)."""
+    fam = get_family(_family_of_model(model))
+    total = sum(p.numel() for p in model.parameters())
+    part = {k: sum(p.numel() for p in model.get_submodule(getattr(fam, k)).parameters()) for k in ("vision_tower", "connector", "language_model")}
+    if fam.connector.startswith(fam.vision_tower + "."):
+        part["vision_tower"] -= part["connector"]  # Qwen's merger lives inside model.visual
+    return {"total": total, **part}
+
+
+def _family_of_model(model) -> str:
+    name = type(model).__name__
+    for fam in ("smolvlm", "qwen2_5_vl"):
+        if get_family(fam).model_class == name:
+            return fam
+    raise SLTInputError(f"{name} is not a model of a known family")

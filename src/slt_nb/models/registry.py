@@ -189,3 +189,14 @@ def family_of_hub_id(hub_id: str) -> ModelFamily:
         f"hub id {hub_id!r} is not a default of any family",
         hint="pass the family explicitly: " + ", ".join(f"{f.name}: {list(f.hub_ids)}" for f in FAMILIES.values()),
     )
+
+
+# The embedded default's tiny models (slt_nb.standins.tiny builds them; Table 8's three sizes). Only their
+# names live here, so that the real path can tell a tiny model from a checkpoint without importing the stand-ins.
+TINY_MODELS = ("tiny", "tiny-s", "tiny-xs")
+
+
+def is_tiny(model: str) -> bool:
+    """Whether a ``model`` parameter names one of the offline tiny sizes (:data:`TINY_MODELS`), which
+    :mod:`slt_nb.standins.tiny` builds; anything else is a hub id or a local checkpoint folder."""
+    return str(model) in TINY_MODELS

@@ -12,7 +12,7 @@ Parameters are counted from the config alone: the model is built with ``from_con
 ``meta`` device (shapes, no memory, no weights) and ``numel`` is summed over
 ``model.parameters()``, which yields a tied input/output embedding once -- the count the same
 model built for real gives (tested on the tiny models). Parts as
-:func:`slt_nb.models.tiny.param_counts`: vision tower (Qwen2.5-VL's merger taken out of it),
+:func:`slt_nb.standins.tiny.param_counts`: vision tower (Qwen2.5-VL's merger taken out of it),
 connector, language model; the total also holds SmolVLM's untied LM head.
 
 **Table 16** lists, per dataset, the prompt :func:`slt_nb.train.prompts.prompt_for` returns (what
@@ -88,7 +88,7 @@ def load_config(spec: ModelSpec):
     saying what is missing.
     """
     from ..bench.real_configs import REAL_MODELS, real_config
-    from ..models.tiny import is_tiny
+    from ..models.registry import is_tiny
 
     model_cls, _ = get_family(spec.family).resolve_classes()
     model = str(spec.model)
@@ -111,11 +111,11 @@ def count_parameters(config, family: str) -> dict:
     """Parameter counts of ``family``'s model built from ``config`` on the ``meta`` device.
 
     Returns ``total``, ``vision_tower``, ``connector``, ``language_model`` (ints, as
-    :func:`slt_nb.models.tiny.param_counts`) and ``connector_linears`` (its ``nn.Linear`` layers).
+    :func:`slt_nb.standins.tiny.param_counts`) and ``connector_linears`` (its ``nn.Linear`` layers).
     """
     import torch
 
-    from ..models.tiny import param_counts
+    from ..models.load import param_counts
 
     fam = get_family(family)
     model_cls, _ = fam.resolve_classes()
@@ -182,7 +182,7 @@ def table1(specs: list[ModelSpec], *, labels: dict[str, str] | None = None, with
     family's main hub id, Sec 4.3), marked "config only; not run here".
     """
     from ..bench.real_configs import REAL_MODELS
-    from ..models.tiny import is_tiny
+    from ..models.registry import is_tiny
 
     if not specs:
         raise SLTInputError("Table 1 needs at least one model", hint="pass the runs of 03_finetune")
@@ -221,7 +221,7 @@ def table1(specs: list[ModelSpec], *, labels: dict[str, str] | None = None, with
         "Paper's 'LLaMA-3.1 (3.1)' is printed so; Sec 3.1 says a 24-layer LLaMA 3.1.",
     ]
     if any(is_tiny(str(s.model)) for s in specs):
-        notes.append("Tiny stand-ins: the same transformers classes at the sizes of slt_nb.models.tiny, with the vocabulary of the "
+        notes.append("Tiny stand-ins: the same transformers classes at the sizes of slt_nb.standins.tiny, with the vocabulary of the "
                      "offline BPE tokenizer trained on the synthetic corpus; each stands for its family's checkpoint in the embedded default.")
     return ReportTable(pd.DataFrame(rows, columns=COLUMNS), paper_numbers.table1(), sig, notes)
 

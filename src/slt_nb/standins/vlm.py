@@ -2,7 +2,7 @@
 
 Each builder writes the files of a hub repo of that checkpoint into a folder (config.json with the real
 ``architectures``, safetensors weights, generation config, tokenizer, processor configs, chat template)
-for :mod:`slt_nb.standins.hub_cache`. The models are those of :mod:`slt_nb.models.tiny`: the **same
+for :mod:`slt_nb.standins.hub_cache`. The models are those of :mod:`slt_nb.standins.tiny`: the **same
 classes** (``SmolVLMForConditionalGeneration`` + ``SmolVLMProcessor``, ``Qwen2_5_VLForConditionalGeneration``
 + ``Qwen2_5_VLProcessor``), the same special tokens, randomly initialised from ``seed``. What differs from
 the real checkpoints is size only: hidden widths, depths, a 1,024-token byte-level BPE vocabulary
@@ -51,7 +51,7 @@ TEXT: tuple[str, ...] = (
     "谢谢你的帮助，再见。",
 )
 
-# Table 8's SmolVLM2 sizes -> the tiny sizes of slt_nb.models.tiny.TINY_SCALES (same order of size).
+# Table 8's SmolVLM2 sizes -> the tiny sizes of slt_nb.standins.tiny.TINY_SCALES (same order of size).
 SMOLVLM2_SIZES: dict[str, str] = {
     "HuggingFaceTB/SmolVLM2-256M-Video-Instruct": "tiny-xs",
     "HuggingFaceTB/SmolVLM2-500M-Video-Instruct": "tiny-s",
@@ -93,7 +93,7 @@ def _build(folder: Path, family: str, size: str, *, seed: int, shards: int, chat
            eos_tokens: tuple[str, ...] = ()) -> None:
     import torch
 
-    from ..models.tiny import make_tiny
+    from .tiny import make_tiny
 
     model, processor = make_tiny(family, TEXT, seed=seed, size=size)
     processor.chat_template = chat_template

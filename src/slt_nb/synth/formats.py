@@ -24,13 +24,14 @@ signed by one signer; names are derived deterministically from the given generat
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ..io import write_text
 from .media import write_jpg_frames, write_mp4, write_png_frames
-from .planning import Clip, Planner  # noqa: F401 (Clip re-exported: defined beside the planner that makes clips)
+from .planning import Planner
 
 __all__ = ["Clip", "Format", "How2Sign", "Phoenix", "write_jpg_frames", "write_mp4", "write_png_frames"]
 
@@ -43,6 +44,26 @@ HOW2SIGN_COLUMNS = ("VIDEO_ID", "VIDEO_NAME", "SENTENCE_ID", "SENTENCE_NAME", "S
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 _WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 _YT_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+@dataclass
+class Clip:
+    """One sentence clip: names, who signs it, what is said and signed, its frame count."""
+
+    split: str  # train / dev / test, or "extra" (iSign rows the Appendix A cleaning drops)
+    name: str  # PHOENIX name, How2Sign SENTENCE_NAME, OpenASL vid, iSign uid, CSL-Daily folder name
+    group: str  # PHOENIX broadcast, How2Sign VIDEO_ID, OpenASL yid, iSign source video, CSL-Daily sentence
+    signer: int
+    text: str
+    glosses: list[str]
+    video_name: str = ""  # How2Sign VIDEO_NAME
+    sentence_id: str = ""  # How2Sign SENTENCE_ID
+    gap: float = 0.0  # How2Sign, OpenASL: seconds between the previous sentence (or the video start) and this one
+    n_frames: int = 0
+    words: tuple[str, ...] = ()  # the text's words (CSL-Daily label_word)
+    start: float = 0.0  # OpenASL: seconds from the start of the parent video
+    empty: bool = False  # nobody in the picture (iSign): rendered with render_empty, n_frames set by the plan
+    extra: dict = field(default_factory=dict)  # format-specific fields
 
 
 class Format(Planner):

@@ -12,36 +12,17 @@ share draws and each clip renders the same in any process:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import SLTInputError
 from .grammar import Grammar, Sentence
 
+if TYPE_CHECKING:
+    from .formats import Clip
+
 SENTENCES, CLIPS, SIGNERS, NAMES = range(4)
-
-
-@dataclass
-class Clip:
-    """One sentence clip: names, who signs it, what is said and signed, its frame count."""
-
-    split: str  # train / dev / test, or "extra" (iSign rows the Appendix A cleaning drops)
-    name: str  # PHOENIX name, How2Sign SENTENCE_NAME, OpenASL vid, iSign uid, CSL-Daily folder name
-    group: str  # PHOENIX broadcast, How2Sign VIDEO_ID, OpenASL yid, iSign source video, CSL-Daily sentence
-    signer: int
-    text: str
-    glosses: list[str]
-    video_name: str = ""  # How2Sign VIDEO_NAME
-    sentence_id: str = ""  # How2Sign SENTENCE_ID
-    gap: float = 0.0  # How2Sign, OpenASL: seconds between the previous sentence (or the video start) and this one
-    n_frames: int = 0
-    words: tuple[str, ...] = ()  # the text's words (CSL-Daily label_word)
-    start: float = 0.0  # OpenASL: seconds from the start of the parent video
-    empty: bool = False  # nobody in the picture (iSign): rendered with render_empty, n_frames set by the plan
-    extra: dict = field(default_factory=dict)  # format-specific fields
-
-
 SPLITS = ("train", "dev", "test")
 PLAN_KEYS = (*SPLITS, "extra")  # plan keys in stream order: k = PLAN_KEYS.index(key)
 MAX_REDRAWS = 1000

@@ -124,7 +124,7 @@ def _resolve_base(base: str, run_dir: Path) -> str:
         return str(run_dir / p)
     if p.is_absolute() or base.startswith((".", "~")) or base.count("/") != 1:
         raise SLTInputError(f"base model folder {base!r} named in {RUN_INFO} not found", file=run_dir / RUN_INFO,
-                            hint="rebuild it (the tiny default: slt_nb.models.tiny.ensure_tiny) or fix base_model in run.json")
+                            hint="rebuild it (the tiny default: slt_nb.standins.tiny.ensure_tiny) or fix base_model in run.json")
     return base  # a hub id ("org/name")
 
 

@@ -3,7 +3,7 @@
 Used by the notebooks for their independent runs (03's families, 04's ablation cells). A worker is
 a fresh Python process (``spawn``) that imports the training stack once and then trains run after
 run, its output going to ``<log_dir>/<id>.log``; it dies with this process (:mod:`slt_nb.workers`).
-Runs that would build the same tiny base model (:mod:`slt_nb.train.pretrain`), or the same shared
+Runs that would build the same tiny base model (:mod:`slt_nb.standins.pretrain`), or the same shared
 vision stage (datasets whose signs render alike), are not started together: the first builds it, the
 others wait and then reuse it. Finished runs are recognised in this process first (``train_run(train=False)``)
 and need no worker. The results are then read back here, so the caller gets the same
@@ -26,14 +26,18 @@ from .run_config import RunConfig, RunResult
 
 def _base_group(cfg: RunConfig) -> tuple:
     """Runs of one group build (and then share) one tiny base model, or one vision stage: datasets whose
-    signs render alike share it (:func:`slt_nb.train.vision_stage.render_identity`), others group by name."""
+    signs render alike share it (:func:`slt_nb.standins.vision_stage.render_identity`), others group by name."""
     return (cfg.family, cfg.model, _signs_of(cfg), cfg.seed, json.dumps(cfg.base, sort_keys=True), cfg.runs_dir)  # a base serves every T_max
 
 
 def _signs_of(cfg: RunConfig) -> str:
-    from .pretrain import synth_setup
+    from ..models.registry import is_tiny
+
+    if not is_tiny(cfg.model):
+        return f"dataset:{cfg.dataset}"  # a checkpoint builds no base: nothing to share, and no stand-in code to import
+    from ..standins.base_spec import synth_setup
+    from ..standins.vision_stage import render_identity
     from .run import dataset_record
-    from .vision_stage import render_identity
 
     try:
         setup = synth_setup(dataset_record(cfg.dataset, cfg.manifest_dir))

@@ -5,7 +5,7 @@ paper recipe in :mod:`slt_nb.models.registry` (Sec 4.3: LoRA r/alpha/dropout, le
 schedule, batch 1 x accumulation 4, 10 epochs, T_max 64). :func:`train_run` then
 
 * resolves the model: a hub id or local folder as given, or ``"tiny"``: the offline tiny model
-  of the family after its cached base-model stage (:mod:`slt_nb.train.pretrain`);
+  of the family after its cached base-model stage (:mod:`slt_nb.standins.pretrain`);
 * hashes the resolved config + the training data + the base model into the run folder's name;
   a **finished** run (``run.json`` says so, same hash, final adapter present) is skipped unless
   ``force=True``;
@@ -179,11 +179,11 @@ def is_finished(run_dir: str | Path, h: str) -> bool:
 def resolve_base(cfg: RunConfig, record: dict, *, state=None, progress: bool = True, build: bool = True) -> str | None:
     """The checkpoint the run starts from: the cached tiny base (built on the main process first;
     None if missing and not ``build``) or ``cfg.model``."""
-    from ..models.tiny import is_tiny
+    from ..models.registry import is_tiny
 
     if not is_tiny(cfg.model):
         return str(cfg.model)
-    from .pretrain import ensure_base
+    from ..standins.pretrain import ensure_base
     from .prompts import prompt_for
 
     def make():

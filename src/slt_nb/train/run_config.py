@@ -27,7 +27,7 @@ class RunConfig:
     """A fine-tuning run. ``None`` = the family's paper value (Sec 4.3, :mod:`slt_nb.models.registry`)."""
 
     family: str
-    model: str  # "tiny" | "tiny-s" | "tiny-xs" (slt_nb.models.tiny.TINY_SCALES) | hub id | local checkpoint folder
+    model: str  # "tiny" | "tiny-s" | "tiny-xs" (slt_nb.standins.tiny.TINY_SCALES) | hub id | local checkpoint folder
     dataset: str  # a dataset prepared by 01_data_prep
     t_max: int | None = None  # frame budget T_max (Sec 4.3: 64)
     epochs: float | None = None  # Sec 4.3: 10
@@ -48,7 +48,7 @@ class RunConfig:
     precision: str = "auto"  # "auto": bf16-mixed on CUDA (Sec 4.3), fp32 on CPU | "bf16-mixed" (= "bf16") | "bf16-pure" | "fp32" (slt_nb.train.device)
     attn_implementation: str = "auto"  # "auto": flash_attention_2 where installed on CUDA (Sec 4.3), else sdpa
     gradient_checkpointing: bool | str = "auto"  # "auto": on CUDA
-    base: dict = field(default_factory=dict)  # tiny models only: BaseSpec overrides (slt_nb.train.pretrain)
+    base: dict = field(default_factory=dict)  # tiny models only: BaseSpec overrides (slt_nb.standins.pretrain)
     strategy: str = "lora_lm"  # which parts train (slt_nb.train.strategy; Table 8): lora_lm (Sec 3.4), full, lm_only, vision_only, vision_then_lm
     sequential_split: float = 0.5  # vision_then_lm: share of the epochs for the vision stage (not stated in the paper)
     loss_impl: str = "auto"  # "auto": TRL's tiled LM head on CUDA, the model's own cross-entropy on CPU (same loss; slt_nb.train.sft.fused_loss)

@@ -2,7 +2,7 @@
 
 A real SmolVLM2 / Qwen2.5-VL checkpoint arrives with a vision encoder that sees and a language
 model that writes the language; the paper freezes the former and adapts the latter with LoRA
-(Sec 3.4, 4.3). The tiny models of :mod:`slt_nb.models.tiny` arrive randomly initialised, and
+(Sec 3.4, 4.3). The tiny models of :mod:`slt_nb.standins.tiny` arrive randomly initialised, and
 the paper's recipe on top of a random frozen encoder and a random language model learns little
 (measured on the synthetic PHOENIX: the fine-tuned model answers every clip with the same
 sentence). So, for ``model: tiny`` only, a base model is made first, in two stages that mirror
@@ -21,7 +21,7 @@ Fine-tuning then follows the paper on top: vision frozen, connector + LoRA on th
 needs the synthetic corpus's generator settings (``.synth.json`` beside the dataset); a dataset
 without them (real data on a tiny model) gets stage 2 only.
 
-Stage 1 never sees a sentence, so it is cached on its own (:mod:`slt_nb.train.vision_stage`,
+Stage 1 never sees a sentence, so it is cached on its own (:mod:`slt_nb.standins.vision_stage`,
 ``runs/base/vision/``) and shared by every dataset whose signs render alike (same lexicon,
 signers, frame size and sign durations): synthetic corpora made with the same generator settings
 pay for it once per family and size. Each dataset's base is then the tiny model with the
@@ -65,7 +65,7 @@ def base_key(family: str | ModelFamily, dataset: str, texts: list[str], vision: 
              size: str = "tiny") -> dict:
     """Everything the base depends on (hashed into its folder name): the dataset's training texts, the
     hash of its vision stage (None: none), the sizes and the seed; not the run's frame budget."""
-    from ..models.tiny import BUILD_VERSION, TINY_SIZES, tiny_sizes
+    from .tiny import BUILD_VERSION, TINY_SIZES, tiny_sizes
 
     fam = get_family(family)
     extra = {} if size == "tiny" else {"size": size, "sizes": tiny_sizes(size)}
@@ -97,7 +97,7 @@ def train_text(model, processor, family: ModelFamily, texts: list[str], prompt: 
     import torch
     from ..progress import tqdm
 
-    from .collate import IGNORE_INDEX, _pad
+    from ..train.collate import IGNORE_INDEX, _pad
 
     seqs = [torch.tensor(s) for s in text_examples(processor, family, texts, prompt)]
     pad = processor.tokenizer.pad_token_id
@@ -131,7 +131,7 @@ def ensure_base(family: str | ModelFamily, record: dict, *, spec: BaseSpec | dic
     """The pretrained tiny base of ``family`` (tiny size ``size``) for the prepared dataset ``record``:
     cached in ``<runs_dir>/base/<family>[-<size>].<dataset>.<hash>/`` (built when missing or when ``force``;
     with ``build=False`` a missing base is None). Its vision stage comes from the shared cache
-    (:func:`slt_nb.train.vision_stage.ensure_vision_stage`; ``force`` does not rebuild it). One base serves
+    (:func:`slt_nb.standins.vision_stage.ensure_vision_stage`; ``force`` does not rebuild it). One base serves
     every frame budget of fine-tuning (stage 1 samples the isolated signs to ``spec.vision_t_max``)."""
     from ..data.prepare import load_split
     from ..paths import resolve
@@ -173,8 +173,8 @@ def _build_base(fam: ModelFamily, record: dict, out: Path, key: dict, h: str, te
                 prompt: str | None, progress: bool, size: str, runs_dir) -> Path:
     import torch
 
-    from ..models.tiny import make_tiny, param_counts
-    from .prompts import prompt_for
+    from .tiny import make_tiny, param_counts
+    from ..train.prompts import prompt_for
     from .isolated_signs import lexicon
 
     prompt = prompt or prompt_for(record["name"], allow_non_paper=True).text

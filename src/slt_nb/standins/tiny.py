@@ -23,7 +23,8 @@ from pathlib import Path
 
 from ..errors import SLTInputError
 from ..io import atomic_dir, write_json
-from .registry import ModelFamily, get_family
+from ..models.load import param_counts  # noqa: F401 (re-exported)
+from ..models.registry import TINY_MODELS, ModelFamily, get_family, is_tiny  # noqa: F401 (is_tiny re-exported)
 
 BUILD_INFO = "tiny_build.json"
 BUILD_VERSION = 1  # bump when the tiny configs change: cached folders are rebuilt
@@ -68,11 +69,6 @@ TINY_SCALES: dict[str, dict] = {
         "qwen_vision": dict(depth=1, hidden_size=16, intermediate_size=32, num_heads=1, fullatt_block_indexes=[0]),
     },
 }
-
-
-def is_tiny(model: str) -> bool:
-    """Whether a ``model`` parameter names one of the offline tiny sizes (:data:`TINY_SCALES`)."""
-    return str(model) in TINY_SCALES
 
 
 def tiny_sizes(size: str = "tiny") -> dict:
@@ -209,24 +205,6 @@ def corpus_fingerprint(texts: Iterable[str], family: str, seed: int, vocab_size:
     for t in texts:
         h.update(t.encode("utf-8") + b"\n")
     return h.hexdigest()[:16]
-
-
-def param_counts(model) -> dict[str, int]:
-    """Parameter counts of the whole model and its vision tower / connector / language model (+ head)."""
-    fam = get_family(_family_of_model(model))
-    total = sum(p.numel() for p in model.parameters())
-    part = {k: sum(p.numel() for p in model.get_submodule(getattr(fam, k)).parameters()) for k in ("vision_tower", "connector", "language_model")}
-    if fam.connector.startswith(fam.vision_tower + "."):
-        part["vision_tower"] -= part["connector"]  # Qwen's merger lives inside model.visual
-    return {"total": total, **part}
-
-
-def _family_of_model(model) -> str:
-    name = type(model).__name__
-    for fam in ("smolvlm", "qwen2_5_vl"):
-        if get_family(fam).model_class == name:
-            return fam
-    raise SLTInputError(f"{name} is not a model of a known family")
 
 
 def make_tiny(family: str | ModelFamily, texts: Iterable[str], *, seed: int = 0, vocab_size: int = 1024, size: str = "tiny"):

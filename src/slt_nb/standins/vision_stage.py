@@ -1,14 +1,14 @@
-"""Stage 1 of the tiny base model (:mod:`slt_nb.train.pretrain`), cached on its own and shared by datasets.
+"""Stage 1 of the tiny base model (:mod:`slt_nb.standins.pretrain`), cached on its own and shared by datasets.
 
 The vision stage teaches the tiny vision tower + connector to tell the signs of a synthetic
-corpus apart (isolated-sign clips, a temporary linear probe; see :mod:`slt_nb.train.pretrain`).
+corpus apart (isolated-sign clips, a temporary linear probe; see :mod:`slt_nb.standins.pretrain`).
 What it learns depends only on how the signs *look*: the lexicon (every gloss and the sign the
 :class:`~slt_nb.synth.SignBook` gives it), the signers, the frame size and the sign durations
 (:func:`render_identity`), plus the model (family, tiny size), the seed and the stage's own sizes
 (its frame budget included, not the run's). It never sees a sentence. So it is cached by that key alone in
 ``<runs_dir>/base/vision/<family>[-<size>].<hash>/`` (``vision.safetensors``: the vision tower's and
 the connector's weights; ``vision.json``: key, losses, seconds; the rendered clips in
-``<runs_dir>/base/signs/``, :mod:`slt_nb.train.isolated_signs`) and every dataset whose signs
+``<runs_dir>/base/signs/``, :mod:`slt_nb.standins.isolated_signs`) and every dataset whose signs
 render alike — e.g. synthetic English corpora made with the same generator settings — reuses it;
 each dataset's base then adds its own tokenizer and language stage on top
 (:func:`load_vision_stage`).
@@ -48,7 +48,7 @@ SPEC_FIELDS = ("reps", "vision_epochs", "vision_lr", "vision_batch", "vision_t_m
 
 def vision_key(family: str | ModelFamily, setup: SynthSetup, spec: BaseSpec, *, seed: int, size: str = "tiny") -> dict:
     """Everything the vision stage depends on (hashed into its folder name); no dataset name, no text, no run T_max."""
-    from ..models.tiny import BUILD_VERSION, tiny_sizes
+    from .tiny import BUILD_VERSION, tiny_sizes
 
     fam = get_family(family)
     return {"version": VISION_VERSION, "tiny_build": BUILD_VERSION, "family": fam.name, "size": size, "sizes": tiny_sizes(size),
@@ -84,7 +84,7 @@ def _pooled_visual(model, batch: dict, frames_per_sample: list[int]):
 
 
 def _visual_batch(encs: list[dict]):
-    from .collate import _merge_visual
+    from ..train.collate import _merge_visual
 
     keys = [k for k in encs[0] if k not in ("input_ids", "attention_mask", "labels")]
     return {k: _merge_visual([e[k] for e in encs]) for k in keys}
@@ -100,7 +100,7 @@ def train_vision(model, processor, family: ModelFamily, clips, n_classes: int, s
     import torch
 
     from ..progress import tqdm
-    from .collate import VideoCollator, make_example
+    from ..train.collate import VideoCollator, make_example
 
     col = VideoCollator(processor, family, train=False, t_max=max(len(c[0]) for c in clips))
     encs = []
@@ -172,7 +172,7 @@ def _build(fam: ModelFamily, setup: SynthSetup, spec: BaseSpec, out: Path, key: 
     import torch
     from safetensors.torch import save_file
 
-    from ..models.tiny import make_tiny
+    from .tiny import make_tiny
 
     t0 = time.perf_counter()
     vocab, clips = render_isolated(setup, spec.reps, spec.vision_t_max, str(signs_dir))  # rendered once per lexicon, then read back

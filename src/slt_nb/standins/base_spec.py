@@ -1,7 +1,7 @@
 """The sizes of the tiny models' base-model stage and the synthetic corpus's render settings it reads.
 
-Plain data, shared by :mod:`slt_nb.train.pretrain` (which builds the base), :mod:`slt_nb.train.vision_stage`
-and :mod:`slt_nb.train.isolated_signs` (which render and learn the signs): kept apart so that these
+Plain data, shared by :mod:`slt_nb.standins.pretrain` (which builds the base), :mod:`slt_nb.standins.vision_stage`
+and :mod:`slt_nb.standins.isolated_signs` (which render and learn the signs): kept apart so that these
 modules import it and not each other (no import cycle). Embedded default only: a real checkpoint
 needs no base stage.
 """
