@@ -89,11 +89,11 @@ from slt_nb.provenance import this_run
 params_file, params_hash = this_run("03_finetune", params_file, params_hash, globals())  # the runner sets both; in JupyterLab: params/default.yaml + your edits
 
 # %%
-import os
-from pathlib import Path
+from slt_nb.models.load import hub_offline_if_local
 
-if all(m == "tiny" or Path(m).is_dir() for m in (ft_models.values() if isinstance(ft_models, dict) else [ft_models])):
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # local models only: never reach for the hub
+hub_offline_if_local(ft_models)  # tiny stand-ins or local folders only: never reach for the hub
+
+import os
 
 import pandas as pd
 import torch
@@ -109,7 +109,7 @@ from slt_nb.train import table3 as t3mod
 from slt_nb.train.baseline import write_baseline
 from slt_nb.train.parallel import train_many
 from slt_nb.train.predict import predict_many
-from slt_nb.train.run_config import plan_runs
+from slt_nb.train.run_config import plan_runs, recipe_from_params, runs_frame
 
 if ft_cpu_threads and not torch.cuda.is_available():
     torch.set_num_threads(ft_cpu_threads)
@@ -118,16 +118,8 @@ datasets = among_prepared(ft_datasets, records, TABLE3_DATASETS, parameter="ft_d
 pred_dir, controls_dir = resolve(results_dir) / "predictions", resolve(results_dir) / "controls"
 tables_dir, figures_dir = resolve(results_dir) / "tables", resolve(results_dir) / "figures"
 provenance = dict(params_file=params_file, params_hash=params_hash, notebook="03_finetune")
-configs = plan_runs(
-    ft_families, ft_models, datasets, t_max=t_max, epochs=ft_epochs, learning_rate=ft_learning_rate, lr_scheduler_type=ft_lr_scheduler, optim=ft_optimizer,
-    per_device_train_batch_size=ft_batch_size, gradient_accumulation_steps=ft_grad_accumulation, lora_r=ft_lora_r, lora_alpha=ft_lora_alpha,
-    lora_dropout=ft_lora_dropout, warmup_ratio=ft_warmup_ratio, weight_decay=ft_weight_decay, seed=seed, precision=ft_precision,
-    attn_implementation=ft_attn_implementation, gradient_checkpointing=ft_gradient_checkpointing, base=ft_base_pretraining, save_steps=ft_save_steps,
-    save_total_limit=ft_save_total_limit, logging_steps=ft_logging_steps, cache_examples=ft_cache_examples, runs_dir=ft_runs_dir, manifest_dir=manifest_dir,
-)
-pd.DataFrame([{"family": c.family, "model": c.model, "dataset": c.dataset, "t_max": c.t_max, "epochs": c.epochs, "lr": c.learning_rate,
-               "schedule": c.lr_scheduler_type, "batch x accum": f"{c.per_device_train_batch_size} x {c.gradient_accumulation_steps}",
-               "LoRA r/alpha/dropout": f"{c.lora_r}/{c.lora_alpha}/{c.lora_dropout}"} for c in (c.resolved() for c in configs)])
+configs = plan_runs(ft_families, ft_models, datasets, **recipe_from_params(globals()))  # the recipe: the ft_* parameters above, as RunConfig fields
+runs_frame(configs)
 
 # %% [markdown]
 # ## Why the tiny models get a base-model stage first

@@ -92,13 +92,9 @@ from slt_nb.provenance import this_run
 params_file, params_hash = this_run("04_ablations", params_file, params_hash, globals())  # the runner sets both; in JupyterLab: params/default.yaml + your edits
 
 # %%
-import os
-from pathlib import Path
+from slt_nb.models.load import hub_offline_if_local
 
-from slt_nb.models.registry import is_tiny
-
-if all(is_tiny(m) or Path(str(m)).is_dir() for m in [*abl_sizes.values(), *ft_models.values()]):
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # local models only: never reach for the hub
+hub_offline_if_local([*abl_sizes.values(), *ft_models.values()])  # tiny stand-ins or local folders only: never reach for the hub
 
 import pandas as pd
 import torch
@@ -111,7 +107,7 @@ from slt_nb.report.prediction_files import dataset_labels
 from slt_nb.report.tables import TableMeta, write_table
 from slt_nb.train.ablations import select_cells, table8_cells, table9_cells, train_cells, trainable_table
 from slt_nb.train.predict import predict_many
-from slt_nb.train.run_config import per_family
+from slt_nb.train.run_config import per_family, recipe_from_params
 
 if ft_cpu_threads and not torch.cuda.is_available():
     torch.set_num_threads(ft_cpu_threads)
@@ -119,22 +115,11 @@ pred_dir = resolve(results_dir) / "ablations" / "predictions"
 tables_dir, figures_dir = resolve(results_dir) / "tables", resolve(results_dir) / "figures"
 provenance = dict(params_file=params_file, params_hash=params_hash, notebook="04_ablations")
 
-
-def recipe(family):
-    """The recipe shared with 03_finetune, for one family (per-family values picked)."""
-    shared = dict(t_max=t_max, learning_rate=ft_learning_rate, lr_scheduler_type=ft_lr_scheduler, optim=ft_optimizer,
-                  per_device_train_batch_size=ft_batch_size, gradient_accumulation_steps=ft_grad_accumulation, lora_r=ft_lora_r,
-                  lora_alpha=ft_lora_alpha, lora_dropout=ft_lora_dropout, warmup_ratio=ft_warmup_ratio, weight_decay=ft_weight_decay, seed=seed,
-                  precision=ft_precision, attn_implementation=ft_attn_implementation, gradient_checkpointing=ft_gradient_checkpointing,
-                  base=ft_base_pretraining, save_steps=ft_save_steps, save_total_limit=ft_save_total_limit, logging_steps=ft_logging_steps,
-                  cache_examples=ft_cache_examples, runs_dir=ft_runs_dir, manifest_dir=manifest_dir)
-    return {k: per_family(v, family) for k, v in shared.items()}
-
-
-cells = table8_cells(abl_cells, abl_sizes, family="smolvlm", dataset=abl_dataset, epochs=abl_epochs,
-                     **{**recipe("smolvlm"), "sequential_split": abl_sequential_split})
+# the recipe shared with 03 (same parameter names), per family; each table sets its own epochs, Table 9 its frame budgets
+cells = table8_cells(abl_cells, abl_sizes, family="smolvlm", dataset=abl_dataset, epochs=abl_epochs, sequential_split=abl_sequential_split,
+                     **recipe_from_params(globals(), "smolvlm", exclude=("epochs",)))
 cells += table9_cells(abl_frame_budgets, family="qwen2_5_vl", model=per_family(ft_models, "qwen2_5_vl"), dataset=abl_dataset,
-                      epochs=ft_epochs, **{k: v for k, v in recipe("qwen2_5_vl").items() if k != "t_max"})
+                      epochs=ft_epochs, **recipe_from_params(globals(), "qwen2_5_vl", exclude=("epochs", "t_max")))
 selected = select_cells(cells, abl_only)
 pd.DataFrame([{"cell": c.id, "table": c.table, "size": c.size, "model": c.config.model, "strategy": c.strategy, "T_max": c.t_max,
                "epochs": c.config.epochs, "lr": c.config.learning_rate, "run now": c in selected} for c in cells])

@@ -137,3 +137,18 @@ def _family_of_model(model) -> str:
         if get_family(fam).model_class == name:
             return fam
     raise SLTInputError(f"{name} is not a model of a known family")
+
+
+def hub_offline_if_local(models) -> bool:
+    """Set ``HF_HUB_OFFLINE=1`` (unless already set) when every model named is a tiny stand-in or a local
+    folder, so that nothing reaches for the hub; ``models``: names, or a {family: name} mapping. Returns
+    whether they are all local."""
+    import os
+
+    from .registry import is_tiny
+
+    names = list(models.values()) if isinstance(models, dict) else list(models) if isinstance(models, (list, tuple)) else [models]
+    local = all(is_tiny(m) or Path(str(m)).is_dir() for m in names)
+    if local:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    return local

@@ -187,3 +187,37 @@ def read_run_config(path: str | Path) -> RunConfig:
         return RunConfig.from_dict(data)
     except SLTInputError as exc:
         raise SLTInputError(exc.problem, file=path, hint=exc.hint) from None
+
+
+# The fine-tuning recipe 03_finetune and 04_ablations share: notebook parameter -> RunConfig field (both
+# notebooks declare these names with the same defaults, so one params file changes both).
+RECIPE_PARAMS = {
+    "t_max": "t_max", "ft_epochs": "epochs", "ft_learning_rate": "learning_rate", "ft_lr_scheduler": "lr_scheduler_type", "ft_optimizer": "optim",
+    "ft_batch_size": "per_device_train_batch_size", "ft_grad_accumulation": "gradient_accumulation_steps", "ft_lora_r": "lora_r",
+    "ft_lora_alpha": "lora_alpha", "ft_lora_dropout": "lora_dropout", "ft_warmup_ratio": "warmup_ratio", "ft_weight_decay": "weight_decay",
+    "seed": "seed", "ft_precision": "precision", "ft_attn_implementation": "attn_implementation",
+    "ft_gradient_checkpointing": "gradient_checkpointing", "ft_base_pretraining": "base", "ft_save_steps": "save_steps",
+    "ft_save_total_limit": "save_total_limit", "ft_logging_steps": "logging_steps", "ft_cache_examples": "cache_examples",
+    "ft_runs_dir": "runs_dir", "manifest_dir": "manifest_dir",
+}
+
+
+def recipe_from_params(params: dict, family: str | None = None, *, exclude: tuple[str, ...] = ()) -> dict:
+    """RunConfig keyword arguments from a notebook's parameters (``globals()``: every name of
+    :data:`RECIPE_PARAMS`), minus the fields in ``exclude``; with ``family``, per-family values
+    (``{family: value}``) are picked for it (:func:`per_family`), else they are left for :func:`plan_runs`.
+    Raises :class:`SLTInputError` naming the parameters missing from ``params``."""
+    missing = [name for name in RECIPE_PARAMS if name not in params]
+    if missing:
+        raise SLTInputError(f"the fine-tuning recipe needs the notebook parameters {missing}", hint="declare them in the parameters cell, as 03_finetune does")
+    out = {field_: params[name] for name, field_ in RECIPE_PARAMS.items() if field_ not in exclude}
+    return out if family is None else {k: per_family(v, family) for k, v in out.items()}
+
+
+def runs_frame(configs: list[RunConfig]):
+    """One row per run, its recipe resolved (the family's paper values filled in): what a notebook shows before training."""
+    import pandas as pd
+
+    return pd.DataFrame([{"family": c.family, "model": c.model, "dataset": c.dataset, "t_max": c.t_max, "epochs": c.epochs, "lr": c.learning_rate,
+                          "schedule": c.lr_scheduler_type, "batch x accum": f"{c.per_device_train_batch_size} x {c.gradient_accumulation_steps}",
+                          "LoRA r/alpha/dropout": f"{c.lora_r}/{c.lora_alpha}/{c.lora_dropout}"} for c in (c.resolved() for c in configs)])
