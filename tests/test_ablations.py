@@ -17,7 +17,9 @@ from slt_nb.standins.tiny import TINY_SCALES, make_tiny, param_counts, tiny_size
 from slt_nb.report import ablation_tables as abt
 from slt_nb.report import paper_metrics
 from slt_nb.train.ablations import TABLE8_CELLS, select_cells, table8_cells, table9_cells
-from slt_nb.train.run import ADAPTER_DIR, RunConfig, first_stage, read_run, train_run
+from slt_nb.train.run_config import RunConfig
+from slt_nb.train.run_plan import ADAPTER_DIR, first_stage, read_run
+from slt_nb.train.run import train_run
 from slt_nb.train.strategy import STRATEGIES, check_trainable, get_strategy, set_trainable
 
 CORPUS = ["am tag regen im norden .", "morgen sonne im süden .", "nachts klar und kalt ."]
@@ -129,7 +131,7 @@ def _cfg(project, sub, **kw):
 
 
 def test_vision_then_lm_is_two_cached_runs_and_reloads(project):
-    from slt_nb.train.generate import load_for_inference
+    from slt_nb.train.load_run import load_for_inference
 
     cfg = _cfg(project, "seq", strategy="vision_then_lm")
     assert train_run(cfg, train=False).status == "pending"  # nothing trained yet, nothing built

@@ -20,7 +20,9 @@ import torch
 import yaml
 from conftest import tiny_phoenix_project
 
-from slt_nb.train.run import ADAPTER_DIR, RUN_INFO, RunConfig
+from slt_nb.train.run_config import RunConfig
+
+from slt_nb.train.run_plan import ADAPTER_DIR, RUN_INFO
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = REPO / "configs" / "accelerate"

@@ -26,15 +26,9 @@ from slt_nb.errors import SLTInputError
 from slt_nb.models.registry import FAMILIES, get_family
 from slt_nb.train.predict import predict_run
 from slt_nb.workers import worker_pool as _ORIGINAL_POOL
-from slt_nb.train.run import (
-    ADAPTER_DIR,
-    CHECKPOINTS_DIR,
-    RUN_INFO,
-    RunConfig,
-    model_name,
-    plan_runs,
-    train_run,
-)
+from slt_nb.train.run_config import RunConfig, model_name, plan_runs
+from slt_nb.train.run_plan import ADAPTER_DIR, RUN_INFO
+from slt_nb.train.run import CHECKPOINTS_DIR, train_run
 
 FAMS = sorted(FAMILIES)
 REPO = Path(__file__).resolve().parents[1]
@@ -83,7 +77,7 @@ def test_trains_the_paper_parameter_set_with_a_finite_decreasing_loss(project, f
 def test_saved_adapter_and_connector_reload_to_identical_logits(project, fam):
     from slt_nb.data.prepare import load_prepared, load_split
     from slt_nb.train.collate import VideoCollator, rows_from_samples
-    from slt_nb.train.generate import load_for_inference
+    from slt_nb.train.load_run import load_for_inference
 
     res = train_run(cfg_for(project, fam, f"rt-{fam}", lora_dropout=0.0), keep_model=True)
     sample = load_split(load_prepared(project[1])[0], "test")[:1]
@@ -437,7 +431,8 @@ def test_answer_position_logits_give_the_full_loss_and_gradients(project, fam):
     assert part == pytest.approx(full, rel=1e-5)
     assert max((g_full[k] - g_part[k]).abs().max().item() for k in g_full) < 1e-5
     # the CPU trainer's loss (loss_impl "model") is this one
-    from slt_nb.train.run import build_trainer, plan
+    from slt_nb.train.run_plan import plan
+    from slt_nb.train.run import build_trainer
 
     cfg, record, samples, base, _h, run_dir = plan(cfg_for(project, fam, f"answer-positions-{fam}", loss_impl="model", lora_dropout=0.0))
     trainer, _, _ = build_trainer(cfg, record, samples, base, run_dir, log=None)

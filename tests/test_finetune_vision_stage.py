@@ -80,7 +80,7 @@ def test_runs_on_datasets_with_the_same_signs_are_scheduled_as_one_group(records
     from pathlib import Path
 
     from slt_nb.train.parallel import _base_group
-    from slt_nb.train.run import RunConfig
+    from slt_nb.train.run_config import RunConfig
 
     def group(name, rec_key, family="smolvlm"):
         manifests = Path(records[rec_key]["manifests"]["train"]).parent
@@ -97,7 +97,8 @@ def test_one_base_serves_every_frame_budget(records, tmp_path):
     from pathlib import Path
 
     from slt_nb.train.parallel import _base_group
-    from slt_nb.train.run import RunConfig, resolve_base
+    from slt_nb.train.run_config import RunConfig
+    from slt_nb.train.run_plan import resolve_base
 
     torch.set_num_threads(1)
     manifests = str(Path(records["phoenix"]["manifests"]["train"]).parent)

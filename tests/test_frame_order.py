@@ -86,7 +86,7 @@ def test_name_key():
 def test_training_checks_the_frame_order_before_it_starts(tmp_path):
     """check_sources (before any training step) lists folders as every reader does: an unorderable one stops it."""
     from slt_nb.data.manifest import Sample
-    from slt_nb.train.run import check_sources
+    from slt_nb.train.run_plan import check_sources
 
     shutil.copytree(CASE, tmp_path / "ok")
     shutil.copytree(CASE, tmp_path / "bad")

@@ -24,15 +24,8 @@ from slt_nb.models.load import apply_lora, load_model_and_processor
 from slt_nb.models.registry import FAMILIES, get_family
 from slt_nb.standins.tiny import ensure_tiny
 from slt_nb.train.collate import VideoCollator, make_example, rows_from_samples
-from slt_nb.train.generate import (
-    ROW_KEYS,
-    generate_batch,
-    generate_predictions,
-    greedy_config,
-    length_order,
-    load_for_inference,
-    read_run_info,
-)
+from slt_nb.train.generate import ROW_KEYS, generate_batch, generate_predictions, greedy_config, length_order
+from slt_nb.train.load_run import load_for_inference, read_run_info
 from slt_nb.train.prompts import prompt_for
 from slt_nb.translate import translate_clip
 

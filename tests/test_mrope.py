@@ -192,7 +192,8 @@ def test_unknown_library_behaviour_is_an_error():
 def test_run_key_names_the_position_fix_for_qwen_only():
     """A Qwen2.5-VL run made before the fix (no ``library_fixes`` in its key) is retrained, not reused;
     SmolVLM2 keys stay as they were (its runs are unaffected)."""
-    from slt_nb.train.run import RunConfig, run_key
+    from slt_nb.train.run_config import RunConfig
+    from slt_nb.train.run_plan import run_key
 
     qwen = run_key(RunConfig(family="qwen2_5_vl", model="tiny", dataset="phoenix").resolved(), "data", "x/y")
     smol = run_key(RunConfig(family="smolvlm", model="tiny", dataset="phoenix").resolved(), "data", "x/y")

@@ -206,7 +206,7 @@ def test_a_bad_run_config_is_one_line_naming_the_file(tmp_path, capsys, content,
 
 
 def test_a_good_run_config_is_read(tmp_path):
-    from slt_nb.train.run import read_run_config
+    from slt_nb.train.run_config import read_run_config
 
     path = tmp_path / "c.json"
     path.write_text(json.dumps({"family": "smolvlm", "model": "tiny", "dataset": "phoenix", "t_max": 8}))

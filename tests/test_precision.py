@@ -28,7 +28,9 @@ from slt_nb.train.device import (
     dtype_counts,
     reset_accelerate_state,
 )
-from slt_nb.train.run import RunConfig, build_trainer, plan, run_key
+from slt_nb.train.run_config import RunConfig
+from slt_nb.train.run_plan import plan, run_key
+from slt_nb.train.run import build_trainer
 
 FAMS = sorted(FAMILIES)
 BF16, FP32 = torch.bfloat16, torch.float32

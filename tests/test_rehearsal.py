@@ -25,7 +25,7 @@ from slt_nb.params import load_params
 from slt_nb.report.paper_numbers import DATASET_LABELS
 from slt_nb.runner import reproduce
 from slt_nb.standins.rehearsal import OUTPUT_ROOTS, SIZES, changed_paths, write_rehearsal
-from slt_nb.train.run import model_name
+from slt_nb.train.run_config import model_name
 
 ONE_CELL = "table8-2_2B-lora_lm"
 OTHER_RUN = ("smolvlm-tiny", "qwen2_5_vl-tiny")  # the embedded default's models: must appear in no table of this run

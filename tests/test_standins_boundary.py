@@ -15,7 +15,7 @@ PACKAGE = SRC / "slt_nb"
 STANDINS = "slt_nb.standins"
 # (module, function) -> why it may import the stand-ins: each runs only for a tiny model of the embedded default
 DISPATCH = {
-    ("slt_nb.train.run", "resolve_base"): "model 'tiny': build or reuse the cached base model before fine-tuning",
+    ("slt_nb.train.run_plan", "resolve_base"): "model 'tiny': build or reuse the cached base model before fine-tuning",
     ("slt_nb.train.parallel", "_signs_of"): "tiny runs that share a vision stage are not started together",
     ("slt_nb.llava_slt.llm", "build_tiny_llm"): "LLaVA-SLT's tiny LLM gets the stand-ins' offline BPE tokenizer",
 }
@@ -80,7 +80,7 @@ def test_the_real_path_imports_stand_ins_only_where_a_tiny_model_is_handed_over(
 
 
 def test_the_finder_sees_relative_and_absolute_imports(tmp_path):
-    assert standin_imports(PACKAGE / "train" / "run.py") and standin_imports(PACKAGE / "standins" / "vlm.py")
+    assert standin_imports(PACKAGE / "train" / "run_plan.py") and standin_imports(PACKAGE / "standins" / "vlm.py")
     assert not standin_imports(PACKAGE / "train" / "device.py")
 
 

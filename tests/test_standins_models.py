@@ -53,7 +53,8 @@ def _probe_vlms() -> dict:
     from slt_nb.models.registry import family_of_hub_id
     from slt_nb.standins.tiny import param_counts
     from slt_nb.train.collate import VideoCollator, make_example
-    from slt_nb.train.generate import check_processor_fits, generate_batch
+    from slt_nb.train.generate import generate_batch
+    from slt_nb.train.load_run import check_processor_fits
     from slt_nb.train.prompts import prompt_for
 
     frames = np.random.default_rng(0).integers(0, 256, (6, 48, 40, 3), dtype=np.uint8)

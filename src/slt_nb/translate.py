@@ -75,10 +75,11 @@ def translate_clip(path: str | Path, checkpoint_dir: str | Path, *, t_max: int |
 
     ``t_max``: frame budget; default: the one the run was trained with (``run.json``), else 64 (Sec 4.3). ``prompt``/``dataset``: see :func:`resolve_prompt`.
     ``fps``: the clip's frame rate (default: the video's; 25 for a frame folder).
-    ``loaded``: a ``(model, processor, family)`` of :func:`~slt_nb.train.generate.load_for_inference`
+    ``loaded``: a ``(model, processor, family)`` of :func:`~slt_nb.train.load_run.load_for_inference`
     to reuse (several clips, one load).
     """
-    from .train.generate import generate_batch, load_for_inference, read_run_info
+    from .train.generate import generate_batch
+    from .train.load_run import load_for_inference, read_run_info
 
     _, info, _ = read_run_info(checkpoint_dir)  # checks the run dir before any decoding
     if t_max is None:

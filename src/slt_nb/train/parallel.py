@@ -37,7 +37,7 @@ def _signs_of(cfg: RunConfig) -> str:
         return f"dataset:{cfg.dataset}"  # a checkpoint builds no base: nothing to share, and no stand-in code to import
     from ..standins.base_spec import synth_setup
     from ..standins.vision_stage import render_identity
-    from .run import dataset_record
+    from .run_plan import dataset_record
 
     try:
         setup = synth_setup(dataset_record(cfg.dataset, cfg.manifest_dir))

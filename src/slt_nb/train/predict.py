@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import SLTInputError
-from .run import RunResult, dataset_record
+from .run_config import RunResult
+from .run_plan import dataset_record
 
 
 def predict_run(result: RunResult, splits=("dev", "test"), *, out_dir: str | Path, batch_size: int = 8, max_new_tokens: int = 128,
@@ -19,7 +20,8 @@ def predict_run(result: RunResult, splits=("dev", "test"), *, out_dir: str | Pat
     from dataclasses import replace as dc_replace
 
     from ..data.prepare import load_split
-    from .generate import generate_predictions, load_for_inference
+    from .generate import generate_predictions
+    from .load_run import load_for_inference
     from .prompts import prompt_for
 
     if not result.finished:

@@ -1,7 +1,7 @@
 """The files of a run folder and its checkpoints, read and checked in one place.
 
 Every reader of a run (``translate``, ``predict``, the notebooks through
-:func:`slt_nb.train.generate.load_for_inference`, the training runner deciding whether a run is
+:func:`slt_nb.train.load_run.load_for_inference`, the training runner deciding whether a run is
 finished or where to resume) goes through these functions, so a damaged file gives one
 :class:`~slt_nb.errors.SLTInputError` naming the file (and line or key, or tensor) instead of a
 traceback from ``json``/``safetensors``/PEFT or, worse, a silently wrong result:
