@@ -61,9 +61,9 @@ from .device import (
     precision_of,
     reset_accelerate_state,
 )
-from .run_config import OPERATIONAL, RunConfig, RunResult, model_name, per_family, plan_runs, read_run_config  # noqa: F401 (re-exported)
+from .run_config import RunConfig, RunResult, model_name, read_run_config
 from .run_files import read_trainer_state
-from .run_plan import ADAPTER_DIR, RUN_INFO, RUN_VERSION, check_sources, first_stage, is_finished, plan, read_run, stage_config  # noqa: F401 (constants re-exported)
+from .run_plan import ADAPTER_DIR, RUN_INFO, check_sources, first_stage, is_finished, plan, read_run, stage_config
 from .sft import fused_loss
 from .strategy import check_trainable, get_strategy, set_trainable
 
