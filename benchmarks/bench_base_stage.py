@@ -2,7 +2,7 @@
 
 The embedded default fine-tunes both families on several synthetic corpora; those made with the
 same generator settings (lexicon, signers, frame size) render every isolated sign alike, so the
-vision stage of the tiny base (slt_nb.train.vision_stage) is the same for all of them. This builds
+vision stage of the tiny base (slt_nb.standins.vision_stage) is the same for all of them. This builds
 the bases of ``--datasets`` such corpora (same signs, other sentences) for both families twice in
 one run: each dataset in its own cache (what every dataset paid before the stage was shared) and
 all in one cache, and prints the CPU seconds (this process, one thread) side by side.
@@ -34,8 +34,8 @@ def corpora(root, n: int, seed: int) -> list[dict]:
 
 def build_all(records: list[dict], runs_dirs: list, spec: dict) -> dict:
     """CPU seconds of building every base (both families) of ``records``, the i-th in ``runs_dirs[i]``."""
-    from slt_nb.train.pretrain import ensure_base, read_base_info
-    from slt_nb.train.vision_stage import render_isolated
+    from slt_nb.standins.pretrain import ensure_base, read_base_info
+    from slt_nb.standins.vision_stage import render_isolated
 
     render_isolated.cache_clear()  # each phase renders the isolated signs itself (once: they are the same for every corpus)
     cpu = {fam: 0.0 for fam in FAMILIES}

@@ -26,7 +26,7 @@ def main(argv=None) -> int:
     from slt_nb.bench.environment import machine_header
     from slt_nb.bench.generation import generation_rows, generation_table, spread_weights
     from slt_nb.bench.tables import emit
-    from slt_nb.models.tiny import make_tiny
+    from slt_nb.standins.tiny import make_tiny
     from slt_nb.train.prompts import prompt_for
 
     root = ensure_corpus(args.data, "phoenix", seed=args.seed, progress=not args.quiet)

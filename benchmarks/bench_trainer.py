@@ -22,7 +22,8 @@ def _train(root, impl: str, steps: int, seed: int, *, every_position: bool = Fal
     from unittest import mock
 
     from slt_nb.train import sft
-    from slt_nb.train.run import RunConfig, train_run
+    from slt_nb.train.run import train_run
+    from slt_nb.train.run_config import RunConfig
 
     cfg = RunConfig(family="smolvlm", model="tiny", dataset="phoenix", t_max=16, max_steps=steps, learning_rate=2e-3, per_device_train_batch_size=4,
                     gradient_accumulation_steps=1, lora_dropout=0.0, logging_steps=1, save_steps=10_000, cache_examples=True, seed=seed,
@@ -43,7 +44,7 @@ def _compile_rows(res, steps: int) -> list[dict]:
     from slt_nb.data.prepare import load_prepared, load_split
     from slt_nb.models.load import apply_lora
     from slt_nb.train.collate import VideoCollator
-    from slt_nb.train.generate import load_for_inference
+    from slt_nb.train.load_run import load_for_inference
     from slt_nb.train.prompts import prompt_for
 
     rows = []
