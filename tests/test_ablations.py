@@ -13,7 +13,8 @@ from conftest import tiny_phoenix_project
 from slt_nb.errors import SLTInputError
 from slt_nb.models.load import apply_lora, trainable_report
 from slt_nb.models.registry import get_family
-from slt_nb.standins.tiny import TINY_SCALES, make_tiny, param_counts, tiny_sizes
+from slt_nb.models.load import param_counts
+from slt_nb.standins.tiny import TINY_SCALES, make_tiny, tiny_sizes
 from slt_nb.report import ablation_tables as abt
 from slt_nb.report import paper_metrics
 from slt_nb.train.ablations import TABLE8_CELLS, select_cells, table8_cells, table9_cells

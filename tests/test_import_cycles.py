@@ -10,9 +10,8 @@ import ast
 from pathlib import Path
 
 import pytest
+from importgraph import PACKAGE, import_targets, module_name
 
-SRC = Path(__file__).resolve().parents[1] / "src"
-PACKAGE = SRC / "slt_nb"
 # function-level only: notebook 08's tuning variants in worker processes -- pipeline.tune starts the pool
 # (llava_slt.parallel), whose worker entry point calls back into pipeline.tune_variant in the spawned process
 ALLOWED_LAZY_CYCLES = [{"slt_nb.llava_slt.parallel", "slt_nb.llava_slt.pipeline"}]
@@ -22,11 +21,6 @@ ALLOWED_LAZY_CYCLES = [{"slt_nb.llava_slt.parallel", "slt_nb.llava_slt.pipeline"
 ALLOWED_TYPE_ONLY_CYCLES = [{"slt_nb.synth.formats", "slt_nb.synth.planning"}]
 
 
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(SRC).with_suffix("").parts)
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
 def import_graph(root: Path = PACKAGE) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     """({module: modules it imports at module level, TYPE_CHECKING blocks included}, {module: all it imports,
     function bodies included}) over the package's own modules."""
@@ -34,20 +28,12 @@ def import_graph(root: Path = PACKAGE) -> tuple[dict[str, set[str]], dict[str, s
     top: dict[str, set[str]] = {m: set() for m in modules}
     every: dict[str, set[str]] = {m: set() for m in modules}
 
-    def targets(mod: str, node: ast.AST, is_pkg: bool) -> list[str]:
-        if isinstance(node, ast.Import):
-            return [a.name for a in node.names]
-        parts = mod.split(".")[: None if is_pkg else -1]
-        base = ".".join([*parts[: len(parts) - node.level + 1], *([node.module] if node.module else [])]) if node.level else node.module or ""
-        return [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names]
-
     for mod, path in modules.items():
-        is_pkg = path.name == "__init__.py"
 
         def visit(node: ast.AST, in_function: bool) -> None:
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, (ast.Import, ast.ImportFrom)):
-                    for t in targets(mod, child, is_pkg):
+                    for t in import_targets(path, child, modules):
                         if t in modules and t != mod:
                             every[mod].add(t)
                             if not in_function:

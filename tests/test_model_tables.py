@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from slt_nb.models.registry import FAMILIES, get_family
-from slt_nb.standins.tiny import make_tiny, param_counts
+from slt_nb.models.load import param_counts
+from slt_nb.standins.tiny import make_tiny
 from slt_nb.report import model_tables, paper_numbers
 from slt_nb.report.model_tables import NA, TINY_KIND, ModelSpec, architecture_row, human_count, rendered_prompt, table1, table16
 from slt_nb.report.tables import TableMeta, write_table

@@ -12,7 +12,8 @@ from slt_nb.errors import SLTInputError
 from slt_nb.models.chat_templates import QWEN2_5_VL_OFFICIAL_TEMPLATE
 from slt_nb.models.load import load_model_and_processor
 from slt_nb.models.registry import FAMILIES, family_of_hub_id, get_family
-from slt_nb.standins.tiny import BUILD_INFO, TINY, ensure_tiny, make_tiny, param_counts
+from slt_nb.models.load import param_counts
+from slt_nb.standins.tiny import BUILD_INFO, TINY, ensure_tiny, make_tiny
 from slt_nb.train.collate import VideoCollator, build_messages, make_example
 
 CORPUS = ["am tag wechselhaft mit regen im süden .", "morgen sonne und wolken im norden .", "the cat sat on the mat ."]

@@ -10,8 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-SRC = Path(__file__).resolve().parents[1] / "src"
-PACKAGE = SRC / "slt_nb"
+from importgraph import PACKAGE, import_targets, module_name
+
 STANDINS = "slt_nb.standins"
 # (module, function) -> why it may import the stand-ins: each runs only for a tiny model of the embedded default
 DISPATCH = {
@@ -22,32 +22,20 @@ DISPATCH = {
 OUTSIDE_THE_REAL_PATH = (STANDINS, "slt_nb.bench")  # the benchmarks build stand-ins to measure on this machine
 
 
-def _module(path: Path) -> str:
-    parts = list(path.relative_to(SRC).with_suffix("").parts)
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
 def real_path_modules() -> list[str]:
-    names = sorted(_module(p) for p in PACKAGE.rglob("*.py"))
+    names = sorted(module_name(p) for p in PACKAGE.rglob("*.py"))
     return [m for m in names if not m.startswith(OUTSIDE_THE_REAL_PATH) and not m.endswith("__main__")]
 
 
 def standin_imports(path: Path) -> list[tuple[str | None, int]]:
     """(enclosing top-level function or None at module level, line) of every import of ``slt_nb.standins`` in a file."""
-    mod = _module(path)
     found = []
 
     def visit(node, func):
         for child in ast.iter_child_nodes(node):
             name = child.name if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) and func is None else func
-            if isinstance(child, ast.ImportFrom):
-                base = child.module or ""
-                if child.level:
-                    parts = mod.split(".")[: None if path.name == "__init__.py" else -1]
-                    base = ".".join([*parts[: len(parts) - child.level + 1], *([child.module] if child.module else [])])
-                if base == STANDINS or base.startswith(STANDINS + ".") or (base == "slt_nb" and any(a.name == "standins" for a in child.names)):
-                    found.append((func, child.lineno))
-            elif isinstance(child, ast.Import) and any(a.name.startswith(STANDINS) for a in child.names):
+            if isinstance(child, (ast.Import, ast.ImportFrom)) and any(
+                    t == STANDINS or t.startswith(STANDINS + ".") for t in import_targets(path, child)):
                 found.append((func, child.lineno))
             visit(child, name)
 
@@ -70,7 +58,7 @@ def test_importing_the_real_path_loads_no_stand_in():
 def test_the_real_path_imports_stand_ins_only_where_a_tiny_model_is_handed_over():
     found = {}
     for path in PACKAGE.rglob("*.py"):
-        mod = _module(path)
+        mod = module_name(path)
         if mod.startswith(OUTSIDE_THE_REAL_PATH):
             continue
         for func, line in standin_imports(path):

@@ -51,7 +51,7 @@ def _probe_vlms() -> dict:
 
     from slt_nb.models.load import apply_lora, load_model_and_processor
     from slt_nb.models.registry import family_of_hub_id
-    from slt_nb.standins.tiny import param_counts
+    from slt_nb.models.load import param_counts
     from slt_nb.train.collate import VideoCollator, make_example
     from slt_nb.train.generate import generate_batch
     from slt_nb.train.load_run import check_processor_fits

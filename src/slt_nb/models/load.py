@@ -132,10 +132,12 @@ def param_counts(model) -> dict[str, int]:
 
 
 def _family_of_model(model) -> str:
+    from .registry import FAMILIES
+
     name = type(model).__name__
-    for fam in ("smolvlm", "qwen2_5_vl"):
-        if get_family(fam).model_class == name:
-            return fam
+    for fam in FAMILIES.values():
+        if fam.model_class == name:
+            return fam.name
     raise SLTInputError(f"{name} is not a model of a known family")
 
 

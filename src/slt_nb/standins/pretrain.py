@@ -173,7 +173,8 @@ def _build_base(fam: ModelFamily, record: dict, out: Path, key: dict, h: str, te
                 prompt: str | None, progress: bool, size: str, runs_dir) -> Path:
     import torch
 
-    from .tiny import make_tiny, param_counts
+    from ..models.load import param_counts
+    from .tiny import make_tiny
     from ..train.prompts import prompt_for
     from .isolated_signs import lexicon
 

@@ -23,8 +23,8 @@ from pathlib import Path
 
 from ..errors import SLTInputError
 from ..io import atomic_dir, write_json
-from ..models.load import param_counts  # noqa: F401 (re-exported)
-from ..models.registry import TINY_MODELS, ModelFamily, get_family, is_tiny  # noqa: F401 (is_tiny re-exported)
+from ..models.load import param_counts
+from ..models.registry import ModelFamily, get_family
 
 BUILD_INFO = "tiny_build.json"
 BUILD_VERSION = 1  # bump when the tiny configs change: cached folders are rebuilt
