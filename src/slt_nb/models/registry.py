@@ -68,6 +68,13 @@ def _qwen_fix_classes(model_cls) -> str:
     return "mrope-video-seconds:" + ensure_video_positions(model_cls)  # "...:corrected" on 4.57.6, "...:library" once fixed
 
 
+def _smolvlm_fast_classes() -> str:
+    """Vision patch positions computed once per image shape instead of once per frame, bit for bit the library's."""
+    from .smolvlm_positions import ensure_fast_positions
+
+    return ensure_fast_positions()  # "fast", or "library" where the library's result differs (left alone)
+
+
 @dataclass(frozen=True)
 class ModelFamily:
     """Everything family-specific the loaders, collator and trainer need."""
@@ -90,6 +97,9 @@ class ModelFamily:
     # corrections of library faults, applied to the model class before any use (resolve_classes); returns
     # what it did, which the training runner hashes into a run's key (runs made before the fix are not reused)
     fix_classes: Callable[[type], str] | None = field(repr=False, compare=False, default=None)
+    # speed-ups that change no number (checked against the library's own result before they are installed):
+    # applied with the corrections, not part of any run's key
+    fast_classes: Callable[[], str] | None = field(repr=False, compare=False, default=None)
 
     @property
     def default_hub_id(self) -> str:
@@ -103,6 +113,8 @@ class ModelFamily:
         model_cls = getattr(transformers, self.model_class)
         if self.fix_classes is not None:
             self.fix_classes(model_cls)
+        if self.fast_classes is not None:
+            self.fast_classes()
         return model_cls, getattr(transformers, self.processor_class)
 
 
@@ -138,6 +150,7 @@ FAMILIES: dict[str, ModelFamily] = {
         temporal_patch=1,  # every frame is its own image
         context_length=8192,  # Table 1 "8K"
         video_kwargs=_smolvlm_video_kwargs,
+        fast_classes=_smolvlm_fast_classes,  # vision patch positions without a loop per frame (slt_nb.models.smolvlm_positions)
     ),
     "qwen2_5_vl": ModelFamily(
         name="qwen2_5_vl",
