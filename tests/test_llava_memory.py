@@ -85,7 +85,7 @@ def test_lora_formulas_match_peft():
     wrapped = get_peft_model(vit, LoraConfig(r=4, lora_alpha=8, target_modules=["query", "value"]))
     assert sum(p.numel() for n, p in wrapped.named_parameters() if "lora_" in n) == dims.lora(4) == 2 * 2 * 4 * 32
 
-    from slt_nb.llava_slt.llm import build_tiny_llm
+    from slt_nb.standins.llava_tiny import build_tiny_llm
 
     llm, _ = build_tiny_llm(LLMConfig(hidden=32, layers=2, heads=4, intermediate=64, vocab_size=300), ["a b c"] * 5)
     dims = estimates.lm_dims(llm)
@@ -96,7 +96,7 @@ def test_lora_formulas_match_peft():
 
 
 def test_stage1_estimate_of_a_tiny_llm():
-    from slt_nb.llava_slt.llm import build_tiny_llm
+    from slt_nb.standins.llava_tiny import build_tiny_llm
 
     llm, _ = build_tiny_llm(LLMConfig(hidden=32, layers=2, heads=4, intermediate=64, vocab_size=300), ["a b c"] * 5)
     n = sum(p.numel() for p in llm.parameters())
@@ -143,7 +143,7 @@ def test_estimates_see_trainable_parts_and_cached_features():
 
     from slt_nb.llava_slt.config import stage3_config
     from slt_nb.llava_slt.encoder import HierarchicalEncoder
-    from slt_nb.llava_slt.llm import build_tiny_llm
+    from slt_nb.standins.llava_tiny import build_tiny_llm
     from slt_nb.llava_slt.stage3 import build_model
 
     llm, tok = build_tiny_llm(LLMConfig(hidden=32, layers=1, heads=2, intermediate=64, vocab_size=300), ["a b c"] * 5)

@@ -23,9 +23,9 @@ from slt_nb.llava_slt.config import (
 )
 from slt_nb.llava_slt.data import ClipSet, majority_sentence
 from slt_nb.llava_slt.encoder import HierarchicalEncoder
-from slt_nb.llava_slt.llm import build_tiny_llm
+from slt_nb.standins.llava_tiny import build_tiny_llm
 from slt_nb.llava_slt.stage3 import build_model, load_weights, run_stage3, translate
-from slt_nb.llava_slt.train import read_done, run_stage
+from slt_nb.llava_slt.stage_dirs import read_done, run_stage
 
 REPO = Path(__file__).resolve().parents[1]
 TEXTS = ["morgen regen im norden .", "sonne im süden .", "wind aus west .", "morgen sonne im westen ."]

@@ -110,7 +110,7 @@ def test_streamed_and_in_memory_clips_are_the_same(tree):
 def test_loader_workers_build_the_same_batches(tree):
     from slt_nb.data.prepare import load_split
     from slt_nb.llava_slt.data import load_clipset
-    from slt_nb.llava_slt.train import index_loader
+    from slt_nb.llava_slt.batches import index_loader
 
     _, record = tree
     clips = load_clipset(load_split(record, "train"), t_max=6, frame_size=20, crop="center", cache_gb=0)
@@ -147,7 +147,7 @@ def test_device_helpers():
 
 
 def _lm(seed=0):
-    from slt_nb.llava_slt.llm import build_tiny_llm
+    from slt_nb.standins.llava_tiny import build_tiny_llm
 
     return build_tiny_llm(LLMConfig(hidden=32, layers=2, heads=2, intermediate=64, vocab_size=300),
                           ["morgen regen im norden .", "sonne im süden .", "wind aus west ."] * 3, seed=seed)
@@ -157,7 +157,8 @@ def _lm(seed=0):
 def test_micro_batches_and_checkpointing_give_the_whole_batch_step(micro, ckpt):
     """Stage 1's loss is a token mean: micro-batches weighted by their tokens make the same update as the whole batch."""
     from slt_nb.llava_slt.stage1 import _lm_batches, _lm_step, _lm_tokens
-    from slt_nb.llava_slt.train import fit, train_loader
+    from slt_nb.llava_slt.batches import train_loader
+    from slt_nb.llava_slt.train import fit
 
     docs = ["morgen regen im norden .", "sonne .", "wind aus west und nord .", "im süden sonne und regen ."] * 2
     trained = []
@@ -176,7 +177,7 @@ def test_micro_batches_and_checkpointing_give_the_whole_batch_step(micro, ckpt):
 
 
 def test_micro_batch_must_divide_the_batch():
-    from slt_nb.llava_slt.train import micro_batch
+    from slt_nb.llava_slt.batches import micro_batch
 
     assert [micro_batch(TrainConfig(batch_size=8)), micro_batch(TrainConfig(batch_size=8, micro_batch_size=2)),
             micro_batch(TrainConfig(batch_size=4, micro_batch_size=8))] == [8, 2, 4]
@@ -241,7 +242,7 @@ def test_stage3_micro_batches_match_whole_batches(tiny3, tmp_path):
 
 def test_stage3_early_stopping_keeps_the_best_dev_epoch(tiny3, tmp_path):
     from slt_nb.llava_slt.stage3 import run_stage3, translate
-    from slt_nb.llava_slt.train import load_modules
+    from slt_nb.llava_slt.stage_dirs import load_modules
 
     cfg = stage3_config({"train": {"epochs": 6, "batch_size": 2, "lr": 3e-2}, "full_tune": None, "patience": 1, "max_new_tokens": 6})
     model = _model(tiny3, cfg)
@@ -276,7 +277,7 @@ def test_stage3_refuses_what_does_not_fit(tiny3, tmp_path):
 
 def test_stages_run_on_streamed_clips_with_augmentation(tree):
     from slt_nb.llava_slt import pipeline
-    from slt_nb.llava_slt.train import read_done
+    from slt_nb.llava_slt.stage_dirs import read_done
 
     root, record = tree
     run_dir = root / "runs"

@@ -126,7 +126,8 @@ DEFAULTS_THAT_DIFFER = {"t_max": {"02_frame_statistics"}}  # 02 counts clips ove
 
 
 def test_shared_parameters_have_the_same_default(tmp_path):
-    from slt_nb.runner import declared_parameters, list_notebooks, to_ipynb
+    from slt_nb.execute import declared_parameters, to_ipynb
+    from slt_nb.notebook_graph import list_notebooks
 
     seen: dict[str, dict[str, str]] = {}
     for nb in list_notebooks(REPO / "notebooks"):
@@ -146,7 +147,8 @@ def test_every_parameter_is_seen_by_papermill(tmp_path):
 
     import jupytext
 
-    from slt_nb.runner import declared_parameters, list_notebooks, to_ipynb
+    from slt_nb.execute import declared_parameters, to_ipynb
+    from slt_nb.notebook_graph import list_notebooks
 
     for nb in list_notebooks(REPO / "notebooks"):
         cell = next(c for c in jupytext.read(nb).cells if "parameters" in c.metadata.get("tags", []))

@@ -17,7 +17,8 @@ from slt_nb.params import load_params, load_params_sourced
 from slt_nb.params_check import cell_defaults, check_params, defaults_of, derive, describe, merge, problem, schema_of
 from slt_nb.params_schema import RULES
 from slt_nb.provenance import declared
-from slt_nb.runner import RESERVED, list_notebooks
+from slt_nb.notebook_graph import list_notebooks
+from slt_nb.params import RESERVED
 
 REPO = Path(__file__).resolve().parents[1]
 

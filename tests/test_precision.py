@@ -227,7 +227,7 @@ def _bf16_llm(project, tmp_path) -> tuple[Path, list]:
     """A tiny LLM saved in bf16 (the load dtype a hub LLM gets with ``llm.dtype: bfloat16``) and the training samples."""
     from slt_nb.data.prepare import load_prepared, load_split
     from slt_nb.llava_slt.config import LLMConfig
-    from slt_nb.llava_slt.llm import build_tiny_llm
+    from slt_nb.standins.llava_tiny import build_tiny_llm
     from slt_nb.llava_slt.stage1 import tokenizer_corpus
 
     train = load_split(load_prepared(project[1])[0], "train")
@@ -321,7 +321,7 @@ def test_bf16_run_then_fp32_run_in_one_process(project, monkeypatch):
 
     # LLaVA-SLT's own loop after a bf16 Trainer in the same process: its Accelerator starts clean, fp32 compute
     from slt_nb.llava_slt.config import LLMConfig, TrainConfig
-    from slt_nb.llava_slt.llm import build_tiny_llm
+    from slt_nb.standins.llava_tiny import build_tiny_llm
     from slt_nb.llava_slt.train import fit
 
     train_steps(project, "smolvlm", "bf16-mixed", steps=1, sub="leak")

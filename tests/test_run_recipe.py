@@ -35,7 +35,7 @@ def test_recipe_from_params_maps_and_picks_per_family(family, exclude, want):
 
 
 def test_every_recipe_field_is_a_run_config_field_and_a_parameter_of_03_and_04(tmp_path):
-    from slt_nb.runner import declared_parameters, to_ipynb
+    from slt_nb.execute import declared_parameters, to_ipynb
 
     assert set(RECIPE_PARAMS.values()) <= {f.name for f in fields(RunConfig)}
     for nb in ("03_finetune", "04_ablations"):

@@ -8,7 +8,8 @@ import pytest
 
 from slt_nb.cli import main as cli_main
 from slt_nb.errors import SLTInputError
-from slt_nb.runner import dependencies, list_notebooks, reproduce
+from slt_nb.notebook_graph import dependencies, list_notebooks
+from slt_nb.runner import reproduce
 
 HEADER = "# ---\n# jupyter:\n#   kernelspec:\n#     display_name: Python 3\n#     language: python\n#     name: python3\n{extra}# ---\n\n"
 BODY = '# %% tags=["parameters"]\nvalue = 1  # a number\nout = "out"  # where to write\n\n# %%\nfrom pathlib import Path\nPath(out).mkdir(exist_ok=True)\n' \

@@ -247,6 +247,6 @@ def test_a_copy_that_ran_first_is_named_and_the_original_gets_a_way_out(tmp_path
     ],
 )
 def test_critical_paths_rank_the_ready_notebooks(after, seconds, want):
-    from slt_nb.runner import critical_paths
+    from slt_nb.notebook_graph import critical_paths
 
     assert critical_paths(after, seconds) == want

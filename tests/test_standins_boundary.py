@@ -17,7 +17,8 @@ STANDINS = "slt_nb.standins"
 DISPATCH = {
     ("slt_nb.train.run_plan", "resolve_base"): "model 'tiny': build or reuse the cached base model before fine-tuning",
     ("slt_nb.train.parallel", "_signs_of"): "tiny runs that share a vision stage are not started together",
-    ("slt_nb.llava_slt.llm", "build_tiny_llm"): "LLaVA-SLT's tiny LLM gets the stand-ins' offline BPE tokenizer",
+    ("slt_nb.llava_slt.stage1", "run_stage1"): "LLaVA-SLT's llm.id 'tiny': the tiny LLM is built, not downloaded",
+    ("slt_nb.llava_slt.encoder", "build_backbone"): "LLaVA-SLT's encoder.backbone 'tiny': the tiny ViT is built, not downloaded",
 }
 OUTSIDE_THE_REAL_PATH = (STANDINS, "slt_nb.bench")  # the benchmarks build stand-ins to measure on this machine
 

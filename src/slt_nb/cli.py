@@ -109,7 +109,7 @@ def cmd_reproduce(args) -> int:
     import time
 
     from .paths import project_root, resolve
-    from .runner import results_dir_of
+    from .ownership import results_dir_of
 
     t0 = time.perf_counter()
     reproduce(args.params, args.only, jobs=args.jobs, set_params=sets, share_gpu=args.share_gpu)  # one line per notebook as it ends

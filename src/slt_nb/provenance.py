@@ -22,7 +22,8 @@ DEFAULT_PARAMS = "params/default.yaml"
 @lru_cache(maxsize=4)
 def _declared(root: str, stamp: tuple) -> dict[str, dict[str, str]]:
     """{notebook: {parameter: default expression}} of every notebook under ``root`` (``stamp``: mtimes, the cache key)."""
-    from .runner import declared_parameters, list_notebooks, to_ipynb
+    from .execute import declared_parameters, to_ipynb
+    from .notebook_graph import list_notebooks
 
     with tempfile.TemporaryDirectory(prefix="slt-nb-prov-") as tmp:
         return {nb.stem: declared_parameters(to_ipynb(nb, Path(tmp) / f"{nb.stem}.ipynb")) for nb in list_notebooks(Path(root) / "notebooks")}
@@ -30,7 +31,7 @@ def _declared(root: str, stamp: tuple) -> dict[str, dict[str, str]]:
 
 def declared(root: str | Path) -> dict[str, dict[str, str]]:
     """Every notebook's declared parameters and their default expressions (cached while no notebook changes)."""
-    from .runner import list_notebooks
+    from .notebook_graph import list_notebooks
 
     nbs = list_notebooks(Path(root) / "notebooks")
     return _declared(str(root), tuple((nb.name, nb.stat().st_mtime_ns) for nb in nbs))
@@ -65,10 +66,11 @@ def this_run(notebook: str, params_file: str | None, params_hash: str | None, na
     would (:func:`slt_nb.params_check.check_params`): a bad edit is an error naming it."""
     if params_hash is not None:
         return params_file, params_hash
+    from .notebook_graph import list_notebooks
     from .params import load_params
     from .params_check import cell_defaults, check_params
     from .paths import project_root
-    from .runner import list_notebooks, run_hash
+    from .runner import run_hash
 
     root = project_root()
     table = declared(root)

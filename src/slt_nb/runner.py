@@ -31,9 +31,7 @@ The workers (``--jobs``) and kernels die with the runner (:mod:`slt_nb.workers`)
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import tempfile
 import time
 from pathlib import Path
@@ -41,84 +39,14 @@ from pathlib import Path
 from . import __version__
 from .errors import SLTInputError
 from .execute import CPU_TIMES, declared_parameters, execute, failure, read_runtimes, record_runtime, stable_notebook, to_html, to_ipynb
-from .io import file_lock, with_path, write_json, write_text
-from .params import OPERATIONAL, RESERVED, hashed, literal_default, load_params, params_for, params_hash  # noqa: F401 (RESERVED, literal_default: re-exported)
+from .io import file_lock, with_path, write_text
+from .notebook_graph import critical_paths, dependencies, headers, list_notebooks, select
+from .ownership import OWNED_DIRS, claim, stageable
+from .params import OPERATIONAL, hashed, literal_default, load_params, params_for, params_hash
 from .params_check import check_params
 from .progress import PROGRESS_LOG
 from .paths import project_root, resolve
 from .staging import Stage, discard, open_stage, publish
-
-NOTEBOOK_RE = re.compile(r"^\d\d_[a-z0-9_]+\.py$")
-OWNER_FILE = "params.json"  # in a results / manifest folder: the params file whose run owns it
-OWNED_DIRS = ("results_dir", "manifest_dir")  # the folders a run writes that another params file's run must not share
-
-
-def list_notebooks(folder: str | Path) -> list[Path]:
-    folder = Path(folder)
-    found = sorted(p for p in folder.glob("*.py") if NOTEBOOK_RE.match(p.name))
-    if not found:
-        raise SLTInputError("no notebooks found", file=folder, hint="expected files like 01_data_prep.py")
-    return found
-
-
-def headers(notebooks: list[Path]) -> dict[str, dict]:
-    """stem -> the ``slt_nb`` mapping of the notebook's jupytext header ({} when absent)."""
-    import jupytext
-
-    out = {}
-    for nb in notebooks:
-        head = jupytext.read(nb).metadata.get("slt_nb") or {}
-        if not isinstance(head, dict):
-            raise SLTInputError("the slt_nb header must be a mapping", file=nb, hint="e.g. slt_nb: {after: [01_data_prep], gpu: true}")
-        unknown = sorted(set(head) - {"after", "gpu"})
-        if unknown:
-            raise SLTInputError(f"unknown key(s) {unknown} in the slt_nb header", file=nb, hint="known: after, gpu")
-        out[nb.stem] = head
-    return out
-
-
-def dependencies(notebooks: list[Path], heads: dict[str, dict] | None = None) -> dict[str, list[str]]:
-    """stem -> the stems it runs after: its header's ``slt_nb.after`` (prefixes like ``03`` allowed), else
-    every lower-numbered notebook. Only notebooks in ``notebooks`` count (``--only`` runs a subset; a
-    project copy may hold only some notebooks)."""
-    heads = heads if heads is not None else headers(notebooks)
-    stems = [nb.stem for nb in notebooks]
-    out = {}
-    for i, nb in enumerate(notebooks):
-        after = heads.get(nb.stem, {}).get("after")
-        if after is None:
-            out[nb.stem] = stems[:i]
-            continue
-        deps = []
-        for name in after:
-            name = f"{name:02d}" if isinstance(name, int) else str(name)  # YAML reads [01] as the number 1
-            if not re.fullmatch(r"\d\d(_[a-z0-9_]+)?", name):
-                raise SLTInputError(f"{name!r} in slt_nb.after is not a notebook name", file=nb, hint="e.g. 01_data_prep or 01")
-            deps += [s for s in stems if s == name or s.startswith(f"{name}_")]  # absent: not selected, or not in this project
-        out[nb.stem] = deps
-    return out
-
-
-def critical_paths(after: dict[str, list[str]], seconds: dict[str, float], unknown: float = 1.0) -> dict[str, float]:
-    """stem -> the longest chain of recorded wall times from this notebook to the end of the run (itself
-    included) over the ``after`` graph; ``unknown`` seconds for a notebook never timed. Starting the ready
-    notebook with the longest chain first (critical-path scheduling) keeps ``--jobs`` workers busy."""
-    dependents: dict[str, list[str]] = {s: [] for s in after}
-    for s, deps in after.items():
-        for d in deps:
-            dependents.setdefault(d, []).append(s)
-    memo: dict[str, float] = {}
-    visiting: set[str] = set()
-
-    def chain(s: str) -> float:
-        if s not in memo:
-            if s in visiting:
-                raise SLTInputError("the notebooks' slt_nb.after lists form a cycle through " + s)
-            visiting.add(s)
-            memo[s] = float(seconds.get(s, unknown)) + max((chain(t) for t in dependents.get(s, ())), default=0.0)
-        return memo[s]
-
-    return {s: chain(s) for s in after}
 
 
 def run_hash(declared: dict[str, dict[str, str]], overrides: dict) -> str:
@@ -126,14 +54,6 @@ def run_hash(declared: dict[str, dict[str, str]], overrides: dict) -> str:
     parameters left out (they choose what runs, not what a result is)."""
     defaults = {nb: {k: v for k, v in d.items() if k not in OPERATIONAL} for nb, d in declared.items()}
     return params_hash({"version": __version__, "defaults": defaults, "overrides": hashed(overrides)})
-
-
-def results_dir_of(params_file: str | Path | None, set_params: dict | None = None, root: str | Path | None = None) -> Path:
-    """The results folder a run of ``params_file`` (+ ``set_params``) writes: its ``results_dir``, else ``results/``
-    (every notebook's default)."""
-    root = Path(root) if root else project_root()
-    overrides = {**load_params(resolve(params_file, root) if params_file else None), **(set_params or {})}
-    return resolve(overrides.get("results_dir") or "results", root)
 
 
 def effective(name: str, declared: dict[str, dict[str, str]], overrides: dict):
@@ -144,53 +64,6 @@ def effective(name: str, declared: dict[str, dict[str, str]], overrides: dict):
     if len(found) > 1:
         raise SLTInputError(f"notebooks declare {name} with different defaults: {sorted(found)}", hint="give it one default in every notebook")
     return literal_default(found.pop()) if found else None
-
-
-def claim(folder: Path, params_file: str | None, phash: str, what: str, record: bool = True) -> None:
-    """Refuse to write into ``folder`` when another params file's run owns it; else (``record``) record this run
-    as its owner (``params.json``). Ownership follows the params file; its hash may change (an edited file)."""
-    owner_path = folder / OWNER_FILE
-    if owner_path.is_file():
-        try:
-            owner = json.loads(owner_path.read_text(encoding="utf-8")).get("params_file")
-        except (OSError, json.JSONDecodeError, AttributeError):
-            raise SLTInputError("unreadable owner record", file=owner_path, hint="delete it if this folder holds nothing you need") from None
-        if owner != params_file:
-            name = Path(params_file).stem if params_file else "mine"
-            if folder.resolve() in (resolve(f"results/{name}").resolve(), resolve(f"data/{name}/manifests").resolve()):
-                name = f"{name}-{phash[:6]}"  # the obvious name is the folder in question (a copy ran first under it)
-            raise SLTInputError(
-                f"{what} {folder} holds the outputs of {owner or 'the notebook defaults'}; a run of {params_file or 'the notebook defaults'} "
-                "would mix its tables with them",
-                file=owner_path,
-                hint=f"give this params file its own folders, e.g. results_dir: results/{name} and manifest_dir: data/{name}/manifests; "
-                     f"or run the params file that owns them; or, if the outputs of {owner or 'the notebook defaults'} there are not wanted, "
-                     f"delete {owner_path}",
-            )
-    if record:
-        write_json(owner_path, {"params_file": params_file, "params_hash": phash})
-
-
-def select(notebooks: list[Path], only: list[str] | None) -> list[Path]:
-    if not only:
-        return notebooks
-    chosen = []
-    for name in only:
-        match = [nb for nb in notebooks if nb.stem == name or nb.stem.startswith(f"{name}_") or nb.stem.split("_", 1)[-1] == name]
-        if not match:
-            raise SLTInputError(f"unknown notebook {name!r}", hint="choose from " + ", ".join(nb.stem for nb in notebooks))
-        chosen.extend(m for m in match if m not in chosen)
-    return sorted(chosen)
-
-
-def _stageable(results_dir: Path, root: Path, manifest_dir: Path | None) -> None:
-    """Each notebook runs against a copy of ``results_dir`` (:mod:`slt_nb.staging`): refuse one that holds the
-    project or the manifests (whose records name their files by absolute path)."""
-    real = Path(os.path.realpath(results_dir))
-    for what, inner in (("the project", root), ("manifest_dir", manifest_dir)):
-        if inner is not None and Path(os.path.realpath(inner)).is_relative_to(real):
-            raise SLTInputError(f"results_dir {results_dir} holds {what} ({inner})",
-                                hint="give results_dir a folder of its own, e.g. results or results/<name>")
 
 
 def reproduce(params_file: str | Path | None = None, only: list[str] | None = None, *, root: str | Path | None = None, kernel: str = "python3",
@@ -223,7 +96,7 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
         rel_params = str(params_path.relative_to(root)) if params_path and params_path.is_relative_to(root) else (str(params_path) if params_path else None)
         owned = {name: resolve(value, root) for name in OWNED_DIRS if (value := effective(name, declared, overrides)) is not None}
         results_dir = owned.get("results_dir", root / "results")  # notebooks that declare none: the project's results/
-        _stageable(results_dir, root, owned.get("manifest_dir"))
+        stageable(results_dir, root, owned.get("manifest_dir"))
         for name, folder in owned.items():
             claim(folder, rel_params, phash, name, record=name != "results_dir")  # the results folder's: with its first published outputs
         out_dir = results_dir / "notebooks"

@@ -17,7 +17,7 @@ leaves open is marked "ours" where it is made.
 
 Notebooks call :func:`pipeline.pretrain` (07) and :func:`pipeline.tune` (08); configurations are
 the dataclasses of :mod:`config` (ablations = overrides, :data:`config.ABLATIONS`); every stage is
-an atomic, resumable folder (:func:`train.run_stage`) trained by one ``accelerate`` loop
+an atomic, resumable folder (:func:`stage_dirs.run_stage`) trained by one ``accelerate`` loop
 (:func:`train.fit`); ``python -m slt_nb.llava_slt`` runs the stages under ``accelerate launch``.
 :mod:`report` scores and tabulates; :mod:`paper_numbers` holds the paper's numbers.
 

@@ -88,14 +88,10 @@ class EncoderOutput:
 
 def build_backbone(cfg: EncoderConfig):
     """(module mapping pixel_values (N, 3, S, S) -> (N, C) [cls] features, C, mean, std)."""
-    from transformers import Dinov2Config, Dinov2Model
+    if cfg.backbone == "tiny":  # the embedded default: a randomly initialised DINOv2-architecture ViT (stand-in)
+        from ..standins.llava_tiny import tiny_backbone
 
-    if cfg.backbone == "tiny":
-        v = cfg.vit
-        model = Dinov2Model(Dinov2Config(hidden_size=v["hidden"], num_hidden_layers=v["layers"], num_attention_heads=v["heads"],
-                                         intermediate_size=v["hidden"] * v.get("mlp_ratio", 2), image_size=v.get("image_size") or cfg.frame_size,
-                                         patch_size=v["patch"], attn_implementation="sdpa"))
-        mean, std = (0.5,) * 3, (0.5,) * 3
+        model, mean, std = tiny_backbone(cfg)
     else:  # a pretrained DINOv2 by hub id or local path (needs the hub or a local copy)
         from transformers import AutoModel
 

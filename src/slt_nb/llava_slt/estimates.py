@@ -58,7 +58,7 @@ def runtime(tc: TrainConfig, micro: int | None, checkpointing: bool) -> TrainCon
 
 def stage1(model, tc: TrainConfig, seq_len: int, precision: str) -> memory.Estimate:
     """Continued pretraining of ``model`` (LoRA-wrapped: its adapters train, else every weight)."""
-    from .train import micro_batch
+    from .batches import micro_batch
 
     lm, m = lm_dims(model), micro_batch(tc)
     _, act = memory.precision_bytes(precision)
@@ -78,7 +78,7 @@ def _encoder_acts(enc, micro: int, t_max: int, *, backbone: str, temporal: bool,
 
 def stage2(enc, head, tc: TrainConfig, t_max: int, precision: str, *, backbone: str) -> memory.Estimate:
     """Contrastive pretraining of ``enc`` (+ the CLIP head); ``backbone`` as in :func:`_encoder_acts`."""
-    from .train import micro_batch
+    from .batches import micro_batch
 
     m = micro_batch(tc)
     _, act = memory.precision_bytes(precision)
@@ -91,7 +91,7 @@ def stage2(enc, head, tc: TrainConfig, t_max: int, precision: str, *, backbone: 
 
 def stage3(model, tc: TrainConfig, parts, t_max: int, seq_len: int, precision: str, *, backbone: str, label: str) -> memory.Estimate:
     """Stage 3 training ``parts`` (connector, llm, temporal, backbone) of ``model`` (:class:`stage3.VLTModel`)."""
-    from .train import micro_batch
+    from .batches import micro_batch
 
     m = micro_batch(tc)
     _, act = memory.precision_bytes(precision)
@@ -106,7 +106,7 @@ def stage3(model, tc: TrainConfig, parts, t_max: int, seq_len: int, precision: s
 def guard(make, tc: TrainConfig, budget, *, key: str, where: str, log, hint: str, suggest=None) -> memory.Estimate:
     """Print ``make(micro, checkpointing)`` for ``tc``'s settings; refuse above ``budget``, naming what fits under ``key``
     (``suggest()``, else a micro-batch: :func:`memory.fitting_micro`)."""
-    from .train import micro_batch
+    from .batches import micro_batch
 
     return memory.check(make(micro_batch(tc), tc.gradient_checkpointing), budget, where=where, log=log, hint=hint,
                         suggest=suggest or (lambda: memory.fitting_micro(make, tc.batch_size, budget, key)))

@@ -52,30 +52,6 @@ def corpus_documents(samples, dataset: str, *, gloss_text_pairs: bool = True, se
 TINY_ARCHS = {"llama": ("LlamaConfig", "LlamaForCausalLM"), "qwen2": ("Qwen2Config", "Qwen2ForCausalLM")}
 
 
-def build_tiny_llm(cfg: LLMConfig, texts: list[str], *, seed: int = 0):
-    """(model, tokenizer): a randomly initialised tiny LLM of family ``cfg.arch`` (Llama or Qwen2) and a BPE
-    tokenizer trained on ``texts``."""
-    import transformers
-
-    from ..standins.tiny import train_tokenizer
-
-    tok = train_tokenizer(texts, "qwen2_5_vl", vocab_size=cfg.vocab_size)  # ChatML special tokens, eos <|im_end|>
-    tok.chat_template = CHATML
-    ids = tok.convert_tokens_to_ids
-    if cfg.arch not in TINY_ARCHS:
-        raise SLTInputError(f"unknown tiny LLM family {cfg.arch!r}", hint=f"choose from {sorted(TINY_ARCHS)}")
-    config_cls, model_cls = (getattr(transformers, n) for n in TINY_ARCHS[cfg.arch])
-    conf = config_cls(vocab_size=len(tok), hidden_size=cfg.hidden, intermediate_size=cfg.intermediate, num_hidden_layers=cfg.layers,
-                       num_attention_heads=cfg.heads, num_key_value_heads=cfg.heads, max_position_embeddings=1024, tie_word_embeddings=True,
-                       bos_token_id=None, eos_token_id=ids("<|im_end|>"), pad_token_id=ids("<|endoftext|>"), attn_implementation="sdpa")
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = model_cls(conf)
-    model.generation_config.eos_token_id = ids("<|im_end|>")
-    model.generation_config.pad_token_id = ids("<|endoftext|>")
-    return model, tok
-
-
 def load_llm(path_or_id: str | Path, cfg: LLMConfig | None = None):
     """(model, tokenizer) from a saved folder or a hub id; a pad token is set if missing."""
     from transformers import AutoModelForCausalLM, AutoTokenizer

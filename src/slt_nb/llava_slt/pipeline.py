@@ -128,7 +128,7 @@ def pretrain(record: dict, *, run_dir, t_max: int, llm: LLMConfig, stage1: Stage
     :mod:`slt_nb.train.device` (``auto``: bf16-mixed on CUDA, fp32 on CPU). A text supervisor ``id: stage1``
     is this dataset's main stage-1 LLM. Runtime options: see the module docstring."""
     from .stage1 import llm_location
-    from .train import read_done
+    from .stage_dirs import read_done
 
     from ..data.prepare import load_split
     from .stage1 import run_stage1
@@ -204,7 +204,7 @@ def _fresh_model(root: Path, pre: dict, cfg: Stage3Config, ds: str, seed: int = 
     from .stage1 import llm_location
     from .stage2 import load_encoder
     from .stage3 import build_model
-    from .train import read_done
+    from .stage_dirs import read_done
 
     if cfg.encoder_variant not in pre["stage2"]:
         raise SLTInputError(f"no stage-2 encoder {cfg.encoder_variant!r}", hint=f"07 trained {sorted(pre['stage2'])}")

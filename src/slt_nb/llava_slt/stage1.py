@@ -11,10 +11,12 @@ from pathlib import Path
 
 import torch
 
+from .batches import train_loader
 from .config import LLMConfig, Stage1Config, config_hash
-from .llm import DOC_END, build_tiny_llm, corpus_documents, load_llm
+from .llm import DOC_END, corpus_documents, load_llm
 from .prompts import all_system_prompts
-from .train import fit, run_stage, train_loader
+from .stage_dirs import run_stage
+from .train import fit
 
 PROMPT_WEIGHT = 50  # the prompts and chat roles are repeated so BPE merges them into few tokens (short sequences)
 
@@ -105,7 +107,9 @@ def run_stage1(train, dev, dataset: str, llm_cfg: LLMConfig, cfg: Stage1Config, 
 
     def work(tmp: Path) -> dict:
         torch.manual_seed(seed)
-        if llm_cfg.id == "tiny":
+        if llm_cfg.id == "tiny":  # the embedded default: built here (stand-in), not downloaded
+            from ..standins.llava_tiny import build_tiny_llm
+
             model, tok = build_tiny_llm(llm_cfg, tokenizer_corpus(train, dataset), seed=seed)
         else:
             model, tok = load_llm(llm_cfg.id, llm_cfg)

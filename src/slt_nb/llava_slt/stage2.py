@@ -24,13 +24,15 @@ import torch
 from torch import nn
 
 from ..errors import SLTInputError
+from .batches import index_loader, train_loader
 from .config import EncoderConfig, Stage2Config, config_hash, to_dict
 from .data import ClipSet
 from .encoder import HierarchicalEncoder
 from .frames import FrameSpec
 from .losses import CLIP_INIT_SCALE, CLIP_MAX_SCALE, clip_loss, dynamic_margin, signcl_loss
+from .stage_dirs import load_modules, run_stage, save_modules
 from .text_encoder import build_text_encoder
-from .train import fit, index_loader, load_modules, run_stage, save_modules, train_loader
+from .train import fit
 
 WEIGHTS, ENC_CONFIG = "encoder.safetensors", "encoder_config.json"
 

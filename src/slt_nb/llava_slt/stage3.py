@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from ..errors import SLTInputError
+from .batches import train_loader
 from .config import Stage3Config, config_hash, to_dict
 from .connector import build_connector
 from .data import ClipSet
@@ -34,7 +35,8 @@ from .frames import FrameSpec
 from .llm import end_of_turn_id
 from .prompts import chat_pieces, system_prompt
 from .stage2 import backbone_features
-from .train import fit, load_modules, run_stage, save_modules, train_loader
+from .stage_dirs import load_modules, run_stage, save_modules
+from .train import fit
 
 FEATURES = {"word": lambda o: (o.words, o.word_lengths), "sentence": lambda o: (o.sentence_tokens, o.word_lengths)}
 

@@ -1,6 +1,7 @@
 """One training loop for the three stages: AdamW + one-cycle cosine schedule, run through
 ``accelerate.Accelerator`` so ``accelerate launch`` spreads it over several GPUs (one CPU process
-here), and stage folders that are written atomically and skipped when already finished.
+here). Its batches come from :mod:`.batches`; each stage's folder is written atomically and skipped
+when already finished (:mod:`.stage_dirs`).
 
 Precision is decided as for fine-tuning (:mod:`slt_nb.train.device`): ``auto`` is ``bf16-mixed``
 on a CUDA GPU with bf16 (the parameters that train are cast to fp32 before the optimizer exists,
@@ -11,24 +12,15 @@ bf16 weights. A finished stage is reused only under the same precision (:func:`s
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import tempfile
-import time
 from collections.abc import Callable
-from pathlib import Path
 
 import torch
 from torch.utils.data import DataLoader
 
 from ..errors import SLTInputError
-from ..io import write_json
 from ..train.device import Attention, Precision, autocast, describe, precision_of, reset_accelerate_state
+from .batches import accumulation_groups, micro_batch
 from .config import TrainConfig
-
-DONE = "done.json"
-
 
 def accelerator(device: torch.device | str | None = None):
     """An ``Accelerator`` (GPUs when present; several processes under ``accelerate launch``/``torchrun``);
@@ -67,75 +59,6 @@ def _attention(module: torch.nn.Module) -> Attention | None:
     return None
 
 
-class Draw(list):
-    """The sample indices of one batch (a list) and the ``epoch`` they were drawn in (for per-epoch augmentation)."""
-
-    epoch: int = 0
-
-
-class _Indices(torch.utils.data.Dataset):
-    """0..n-1 with the current epoch (``set_epoch``: accelerate's prepared loader calls it before every pass)."""
-
-    def __init__(self, n: int) -> None:
-        self.n, self.epoch = n, 0
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __getitem__(self, i: int) -> tuple[int, int]:
-        return int(i), self.epoch
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = int(epoch)
-
-
-class _Collate:
-    def __init__(self, collate: Callable) -> None:
-        self.collate = collate
-
-    def __call__(self, items):
-        d = Draw(i for i, _ in items)
-        d.epoch = items[0][1] if items else 0
-        return self.collate(d)
-
-
-def index_loader(n: int, batch_size: int, collate: Callable, *, shuffle: bool, seed: int, workers: int = 0) -> DataLoader:
-    """Batches of sample indices (a :class:`Draw`) turned into tensors by ``collate``, which loads what it needs
-    (tensors in memory, or clips streamed from disk in ``workers`` worker processes)."""
-    if n == 0:
-        raise SLTInputError("no training samples")
-    g = torch.Generator().manual_seed(seed)
-    extra = {"num_workers": workers, "pin_memory": torch.cuda.is_available(), "prefetch_factor": 2} if workers else {}
-    return DataLoader(_Indices(n), batch_size=max(1, min(batch_size, n)), shuffle=shuffle, generator=g, collate_fn=_Collate(collate), **extra)
-
-
-def micro_batch(tc: TrainConfig) -> int:
-    """Clips per forward pass: ``micro_batch_size`` (at most ``batch_size``, and dividing it), else ``batch_size``."""
-    if tc.micro_batch_size is None or tc.micro_batch_size >= tc.batch_size:
-        return tc.batch_size
-    if tc.micro_batch_size < 1 or tc.batch_size % tc.micro_batch_size:
-        raise SLTInputError(f"micro_batch_size {tc.micro_batch_size} must divide batch_size {tc.batch_size}",
-                            hint="e.g. a power of two for a power-of-two batch size")
-    return tc.micro_batch_size
-
-
-def train_loader(n: int, tc: TrainConfig, collate: Callable, *, seed: int, workers: int = 0) -> DataLoader:
-    """The shuffled training loader of ``tc``: micro-batches, which :func:`fit` accumulates to ``batch_size``."""
-    return index_loader(n, micro_batch(tc), collate, shuffle=True, seed=seed, workers=workers)
-
-
-def _groups(loader, accum: int):
-    """Consecutive micro-batches of one epoch, ``accum`` at a time (the last group may be shorter)."""
-    group = []
-    for b in loader:
-        group.append(b)
-        if len(group) == accum:
-            yield group
-            group = []
-    if group:
-        yield group
-
-
 def set_checkpointing(modules, on: bool) -> None:
     """Gradient checkpointing of transformers models (non-reentrant: works with frozen embeddings); the KV cache off while on."""
     for m in modules:
@@ -157,7 +80,7 @@ def fit(module: torch.nn.Module, params: list, loader: DataLoader, tc: TrainConf
     (fp32 under ``bf16-mixed``; a no-op for the fp32 weights of the CPU default). ``log`` (main
     process only; None: silent) gets one line: the precision and attention of this loop.
 
-    Micro-batches: with ``tc.micro_batch_size`` the loader (:func:`train_loader`) yields micro-batches and
+    Micro-batches: with ``tc.micro_batch_size`` the loader (:func:`.batches.train_loader`) yields micro-batches and
     ``batch_size / micro`` consecutive ones make one optimizer step (the same clips as one whole batch): each micro-batch's loss is
     weighted by ``weight(batch)`` (default: its clips; stages 1 and 3 pass their target tokens, so
     the step's gradient is that of the whole batch's token-mean loss) and the summed gradients are
@@ -187,7 +110,7 @@ def fit(module: torch.nn.Module, params: list, loader: DataLoader, tc: TrainConf
     try:
         for epoch in range(tc.epochs):
             module.train()
-            for group in _groups(loader, accum):
+            for group in accumulation_groups(loader, accum):
                 if accum == 1:
                     with autocast(prec, accel.device.type):
                         out = step(module, group[0])
@@ -244,80 +167,3 @@ def one_cycle_pct(pct_start: float, total: int) -> float:
     if abs(warm - 1) > 1e-9 and warm < total - 1e-9:
         return pct_start
     return 2 / total if total > 2 else 0.5 / total
-
-
-def read_done(stage_dir: str | Path) -> dict | None:
-    path = Path(stage_dir) / DONE
-    if not path.is_file():
-        return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError:
-        return None
-
-
-def _dist():
-    """(is_main, barrier) of the current launch: one process without ``accelerate launch``."""
-    from accelerate import PartialState
-
-    state = PartialState(cpu=not torch.cuda.is_available())  # cpu=True: torchrun/accelerate launch on CPUs use gloo
-    return state.is_main_process, state.wait_for_everyone
-
-
-def run_stage(stage_dir: str | Path, key: str, work: Callable[[Path], dict], *, force: bool = False, precision: str | Precision = "auto") -> dict:
-    """Run ``work(tmp_dir)`` unless ``stage_dir`` already finished with the same ``key`` (with the
-    ``precision`` the stage trains in: :func:`stage_key`).
-
-    ``work`` writes its checkpoint files into ``tmp_dir`` and returns a JSON-able summary; the
-    folder then replaces ``stage_dir`` in one rename (a crash leaves the old stage or none),
-    with ``done.json`` (key, summary, seconds) written last. Returns the summary plus
-    ``skipped`` (True when the finished stage was reused). Under ``accelerate launch`` every
-    process trains (the loops are data-parallel) and only the main process publishes the folder.
-    """
-    stage_dir = Path(stage_dir)
-    key = stage_key(key, precision)
-    is_main, barrier = _dist()
-    done = read_done(stage_dir)
-    barrier()  # every process has decided before the main one may replace the folder
-    if done and done.get("key") == key and not force:
-        return {**done, "skipped": True}
-    stage_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{stage_dir.name}.", dir=stage_dir.parent))
-    try:
-        t0 = time.perf_counter()
-        summary = work(tmp)
-        info = {"key": key, "stage": stage_dir.name, "seconds": round(time.perf_counter() - t0, 2), **summary}
-        if is_main:
-            write_json(tmp / DONE, info)
-            if stage_dir.exists():
-                old = stage_dir.with_name(f".{stage_dir.name}.old")
-                shutil.rmtree(old, ignore_errors=True)
-                os.replace(stage_dir, old)
-                os.replace(tmp, stage_dir)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.replace(tmp, stage_dir)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    barrier()
-    return {**info, "skipped": False}
-
-
-def save_modules(path: str | Path, **modules: torch.nn.Module) -> None:
-    """State dicts of named modules in one safetensors file (``name.param`` keys)."""
-    from safetensors.torch import save_file
-
-    state = {f"{name}.{k}": v.detach().cpu().clone().contiguous() for name, m in modules.items() for k, v in m.state_dict().items()}
-    save_file(state, str(path))
-
-
-def load_modules(path: str | Path, **modules: torch.nn.Module) -> None:
-    from safetensors.torch import load_file
-
-    if not Path(path).is_file():
-        raise SLTInputError("checkpoint not found", file=path, hint="run the earlier stage first (notebook 07)")
-    state = load_file(str(path))
-    for name, m in modules.items():
-        sub = {k[len(name) + 1 :]: v for k, v in state.items() if k.startswith(name + ".")}
-        m.load_state_dict(sub)
