@@ -225,7 +225,7 @@ for ds, out in runs.items():
 # ## Loss curves of all three stages
 
 # %%
-from slt_nb.llava_slt.train import read_done
+from slt_nb.llava_slt.stage_dirs import read_done
 
 for ds, out in runs.items():
     root = pipeline.dataset_dir(llava_run_dir, ds)
