@@ -112,7 +112,6 @@ from IPython.display import Markdown, display
 
 from slt_nb.llava_slt import paper_numbers, pipeline, report
 from slt_nb.llava_slt.config import PAPER, for_dataset, stage3_config
-from slt_nb.llava_slt.data import majority_sentence
 from slt_nb.data.benchmarks import LLAVA_DATASETS, ablation_datasets, among_prepared
 from slt_nb.data.prepare import prepared_names
 from slt_nb.paths import resolve
@@ -163,18 +162,10 @@ sorted({r[0]["model"] for r in rows.values()})
 test = llava_eval_splits[-1]
 frames, others_by_ds = [], {}  # others_by_ds: the other systems' test rows per dataset (the examples below use them too)
 for ds, out in runs.items():
-    clips = out["clips"]
-    systems = {llava_model_name: rows[ds, test, "main"], f"{llava_model_name} (shuffled video)": rows[ds, test, "main/shuffled_video"]}
     llm_id = pipeline.read_pretrain(llava_run_dir, ds)["llm"]["id"]  # per dataset (llava_per_dataset)
-    kinds = {llava_model_name: f"LLaVA-SLT (ours; LLM {llm_id})", f"{llava_model_name} (shuffled video)": "control: another clip's video"}
-    others = report.other_systems(predictions_dir, ds, test, exclude_prefix=llava_model_name.split("-")[0], params_hash=params_hash)
-    if "baseline" not in others:  # 03_finetune writes baseline.<dataset>.<split>.jsonl; same definition
-        maj = majority_sentence(clips["train"].texts)
-        others["baseline"] = report.prediction_rows(clips[test], [maj] * len(clips[test]), model="baseline", params_hash=params_hash)
-    others_by_ds[ds] = others
-    for name, recs in others.items():
-        systems[name] = recs
-        kinds[name] = "majority sentence (train)" if name == "baseline" else "small VLM (fine-tuned)"
+    systems, kinds, others_by_ds[ds] = report.comparison_systems(rows[ds, test, "main"], rows[ds, test, "main/shuffled_video"], out["clips"],
+                                                                 model=llava_model_name, llm_id=llm_id, pred_dir=predictions_dir, dataset=ds,
+                                                                 split=test, params_hash=params_hash)
     frames.append(report.comparison_table(systems, ds, test, kinds=kinds, label=records[ds]["label"]))
 comparison = pd.concat(frames, ignore_index=True)
 paper_labels = [DATASET_LABELS.get(d, d) for d in llava_datasets]

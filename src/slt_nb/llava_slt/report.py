@@ -59,6 +59,29 @@ def other_systems(pred_dir: str | Path, dataset: str, split: str, exclude_prefix
     return out
 
 
+def comparison_systems(ours: list[dict], shuffled: list[dict], clips: dict, *, model: str, llm_id: str, pred_dir: str | Path, dataset: str,
+                       split: str, params_hash: str | None) -> tuple[dict[str, list[dict]], dict[str, str], dict[str, list[dict]]]:
+    """(systems, kinds, others) of LLaVA-SLT's comparison on one dataset split (notebook 08; LLaVA-SLT Tab. 3-4).
+
+    ``systems``: ``model`` (our prediction rows ``ours``), its shuffled-video control (``shuffled``), then every
+    other system of this run (:func:`other_systems`: the small VLMs of 03_finetune and its majority baseline;
+    where 03 wrote no baseline, the same majority sentence of ``clips["train"]`` is computed here).
+    ``kinds``: one line per system saying what it is; ``others``: the other systems alone (the qualitative
+    tables use them)."""
+    from .data import majority_sentence
+
+    systems = {model: ours, f"{model} (shuffled video)": shuffled}
+    kinds = {model: f"LLaVA-SLT (ours; LLM {llm_id})", f"{model} (shuffled video)": "control: another clip's video"}
+    others = other_systems(pred_dir, dataset, split, exclude_prefix=model.split("-")[0], params_hash=params_hash)
+    if "baseline" not in others:  # 03_finetune writes baseline.<dataset>.<split>.jsonl; same definition
+        maj = majority_sentence(clips["train"].texts)
+        others["baseline"] = prediction_rows(clips[split], [maj] * len(clips[split]), model="baseline", params_hash=params_hash)
+    for name, recs in others.items():
+        systems[name] = recs
+        kinds[name] = "majority sentence (train)" if name == "baseline" else "small VLM (fine-tuned)"
+    return systems, kinds, others
+
+
 def comparison_table(systems: dict[str, list[dict]], dataset: str, split: str, *, kinds: dict[str, str] | None = None,
                      n_boot: int = 1000, label: str | None = None) -> pd.DataFrame:
     """One row per system, scored alike, with the 95% bootstrap interval of BLEU-4 (sentence resampling);
