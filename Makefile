@@ -10,7 +10,7 @@ LAB_ARGS ?=  # jupyter lab options, e.g. LAB_ARGS="--no-browser --port 8888 --ip
 ARGS ?=  # more slt-nb reproduce options, e.g. ARGS=--share-gpu (notebooks that train share one GPU) or ARGS="--only 05_metrics"
 PY := $(VENV)/bin/python
 
-.PHONY: env reproduce test lab lab-check clean-data bench
+.PHONY: env reproduce test lab lab-check clean-data bench standins
 
 env:
 	@VENV=$(VENV) bash tools/ensure-env.sh
@@ -23,6 +23,9 @@ test: env
 
 bench: env  ## the CPU benchmarks (data path, training step, generation, pipeline, compute budget) -> results/benchmarks/
 	$(PY) benchmarks/run_all.py
+
+standins: env  ## retrain the tiny models' shipped vision stages (src/slt_nb/standins/shipped/) and check they are byte-identical (~5 min, 1 thread); STANDINS_ARGS=--ship replaces them
+	$(PY) -m slt_nb.standins.shipped $(STANDINS_ARGS)
 
 gpu-check:  ## GPU readiness, no network needed (.venv's python, else python3): <= 8 min on one H100/H200 -> results/benchmarks/gpu/; without CUDA a tiny smoke run -> results/benchmarks/gpu-cpu-smoke/
 	$(if $(wildcard $(PY)),$(PY),python3) benchmarks/gpu_check.py $(GPU_CHECK_ARGS)

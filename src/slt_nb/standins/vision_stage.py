@@ -140,10 +140,11 @@ def train_vision(model, processor, family: ModelFamily, clips, n_classes: int, s
 
 
 def ensure_vision_stage(family: str | ModelFamily, setup: SynthSetup, spec: BaseSpec, *, seed: int = 0, runs_dir: str | Path = "runs",
-                        size: str = "tiny", progress: bool = True) -> tuple[Path, bool]:
+                        size: str = "tiny", progress: bool = True, shipped: bool = True) -> tuple[Path, bool]:
     """(folder, built now) of the vision stage of ``family`` (tiny ``size``) for the signs of ``setup``:
-    cached in ``<runs_dir>/base/vision/<family>[-<size>].<hash>/``, built when missing. Two processes
-    asking at once: one builds, the other waits on its lock and reuses it."""
+    cached in ``<runs_dir>/base/vision/<family>[-<size>].<hash>/``; when missing, copied from the stages
+    that ship with the project if one has the same key (``shipped``; :mod:`slt_nb.standins.shipped`), else
+    built. Two processes asking at once: one builds, the other waits on its lock and reuses it."""
     from ..paths import resolve
 
     fam = get_family(family)
@@ -156,6 +157,13 @@ def ensure_vision_stage(family: str | ModelFamily, setup: SynthSetup, spec: Base
     with file_lock(resolve(runs_dir) / ".locks" / f"vision.{out.name}.lock"):
         if _cached(out, h):
             return out, False
+        if shipped:
+            from .shipped import copy_stage, shipped_stage
+
+            src = shipped_stage(out.name, h)
+            if src is not None:
+                copy_stage(src, out)
+                return out, False
         _build(fam, setup, spec, out, key, h, seed=seed, size=size, progress=progress, signs_dir=resolve(runs_dir) / "base" / "signs")
     return out, True
 
