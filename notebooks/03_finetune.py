@@ -32,7 +32,10 @@
 #   path as a real checkpoint — after a short, cached **base-model stage** (below) — trained on
 #   the synthetic corpus of notebook 01, on CPU, within a few minutes. Its rows show the pipeline
 #   learning, not the paper's values. The default fine-tunes both families on the four synthetic
-#   datasets of Table 3 (PHOENIX-2014T, How2Sign, OpenASL, iSign), two runs at a time.
+#   datasets of Table 3 (PHOENIX-2014T, How2Sign, OpenASL, iSign) and, beyond the paper, on synthetic
+#   CSL-Daily, so that LLaVA-SLT's Table 3 (notebook 08) has the small VLMs beside it there too; two
+#   runs at a time. The tiny models' vision stage (their stand-in for a pretrained vision encoder)
+#   ships with the project for these datasets (`slt_nb.standins.shipped`, `make standins`).
 # * **Real checkpoints** (`params/paper.yaml`): the hub ids of Sec 4.3 and the recipe verbatim
 #   (lr 1e-4 / 1e-5, batch 1 × accumulation 4, 10 epochs, T_max 64, bf16, FlashAttention-2).
 #
@@ -53,7 +56,7 @@ ft_runs_dir = "runs"  # fine-tuning runs (adapter, checkpoints, TensorBoard logs
 seed = 0  # global seed (LoRA init, data order, dropout, the tiny models)
 ft_families = ["smolvlm", "qwen2_5_vl"]  # the two families the paper fine-tunes (Sec 4.3)
 ft_models = {"smolvlm": "tiny", "qwen2_5_vl": "tiny"}  # per family: "tiny" (offline model + cached base stage) or a hub id / local folder; paper: SmolVLM2-2.2B-Instruct, Qwen2.5-VL-3B-Instruct (Sec 4.3, fn 4-5)
-ft_datasets = None  # None: the four datasets of Table 3 (Sec 4.1: PHOENIX-2014T, How2Sign, OpenASL, iSign) among those 01_data_prep prepared; or a list (e.g. adding csl-daily)
+ft_datasets = None  # None: Table 3's four (Sec 4.1: PHOENIX-2014T, How2Sign, OpenASL, iSign) and CSL-Daily (beyond the paper: LLaVA-SLT Tab. 3 compares them there) among those 01_data_prep prepared; or a list
 t_max = 16  # frame budget T_max; paper: 64 (Sec 4.3). 16 keeps the CPU default within ~5 minutes
 ft_epochs = 8  # paper: 10 (Sec 4.3)
 ft_learning_rate = {"smolvlm": 2e-3, "qwen2_5_vl": 2e-3}  # paper: 1e-4 SmolVLM2, 1e-5 Qwen2.5-VL, connector included (Sec 4.3); the tiny models need larger steps
@@ -99,7 +102,7 @@ import pandas as pd
 import torch
 from IPython.display import Markdown, display
 
-from slt_nb.data.benchmarks import TABLE3_DATASETS, among_prepared
+from slt_nb.data.benchmarks import FINETUNE_DATASETS, among_prepared
 from slt_nb.data.prepare import load_prepared
 from slt_nb.paths import resolve
 from slt_nb.report import figures, paper_metrics
@@ -114,7 +117,7 @@ from slt_nb.train.run_config import plan_runs, recipe_from_params, runs_frame
 if ft_cpu_threads and not torch.cuda.is_available():
     torch.set_num_threads(ft_cpu_threads)
 records = {r["name"]: r for r in load_prepared(manifest_dir)}
-datasets = among_prepared(ft_datasets, records, TABLE3_DATASETS, parameter="ft_datasets")  # Table 3's four by default
+datasets = among_prepared(ft_datasets, records, FINETUNE_DATASETS, parameter="ft_datasets")  # Table 3's four + CSL-Daily by default
 pred_dir, controls_dir = resolve(results_dir) / "predictions", resolve(results_dir) / "controls"
 tables_dir, figures_dir = resolve(results_dir) / "tables", resolve(results_dir) / "figures"
 provenance = dict(params_file=params_file, params_hash=params_hash, notebook="03_finetune")

@@ -42,7 +42,7 @@ def _default_setups() -> dict[str, SynthSetup]:
 
 def test_every_shipped_stage_is_intact_and_small():
     folders = sorted(p.name for p in shipped.SHIPPED_VISION.iterdir() if p.is_dir())
-    assert folders == sorted(INDEX) and len(folders) >= 10
+    assert folders == sorted(INDEX) and len(folders) >= 12
     total = 0
     for name in folders:
         info = json.loads((shipped.SHIPPED_VISION / name / VISION_INFO).read_text(encoding="utf-8"))
@@ -53,15 +53,15 @@ def test_every_shipped_stage_is_intact_and_small():
 
 
 def test_the_default_finds_a_current_shipped_stage_for_every_base_it_builds():
-    """03 fine-tunes both families on Table 3's four datasets; 04 adds the two smaller SmolVLM sizes on PHOENIX. Each of their
+    """03 fine-tunes both families on Table 3's four datasets and CSL-Daily; 04 adds the two smaller SmolVLM sizes on PHOENIX. Each of their
     vision stages must be shipped under today's key; if this fails, the renderer, the tiny sizes or BaseSpec changed:
     run `make standins STANDINS_ARGS=--ship` (or `python -m slt_nb.standins.shipped --from-runs runs` after make reproduce)."""
-    from slt_nb.data.benchmarks import TABLE3_DATASETS
+    from slt_nb.data.benchmarks import FINETUNE_DATASETS
 
     setups, spec = _default_setups(), BaseSpec()
-    wanted = [(fam, "tiny", ds) for fam in ("smolvlm", "qwen2_5_vl") for ds in TABLE3_DATASETS]
+    wanted = [(fam, "tiny", ds) for fam in ("smolvlm", "qwen2_5_vl") for ds in FINETUNE_DATASETS]
     wanted += [("smolvlm", size, "phoenix") for size in _default_notebook_value("04_ablations", "abl_sizes").values() if size != "tiny"]
-    assert len(wanted) == 10
+    assert len(wanted) == 12
     for fam, size, ds in wanted:
         h = _hash(vision_key(fam, setups[ds], spec, seed=0, size=size))
         name = f"{fam}{'' if size == 'tiny' else '-' + size}.{h}"

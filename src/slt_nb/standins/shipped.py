@@ -102,6 +102,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
     p.add_argument("--ship", action="store_true", help="copy the newly trained stages over the shipped ones")
     p.add_argument("--from-runs", metavar="RUNS_DIR", help="ship the vision stages of this runs folder (after make reproduce) instead")
+    p.add_argument("--prune", action="store_true", help="with --from-runs: drop the shipped stages that folder does not have")
     p.add_argument("--manifest-dir", default="data/manifests", help="with --from-runs: the prepared datasets (their corpus settings)")
     args = p.parse_args(argv)
     import torch
@@ -112,10 +113,12 @@ def main(argv=None) -> int:
         entries = entries_of_runs(Path(args.from_runs), Path(args.manifest_dir))
         for name in entries:
             copy_stage(Path(args.from_runs) / "base" / "vision" / name, SHIPPED_VISION / name)
-        for stale in [f for f in SHIPPED_VISION.iterdir() if f.is_dir() and f.name not in entries]:
+        index = {} if args.prune else {k: v for k, v in read_index().items() if (SHIPPED_VISION / k).is_dir()}
+        index.update(entries)
+        for stale in [f for f in SHIPPED_VISION.iterdir() if f.is_dir() and f.name not in index]:
             shutil.rmtree(stale)
-        write_json(SHIPPED_VISION / INDEX, entries)
-        print(f"shipped {len(entries)} vision stages from {args.from_runs} into {SHIPPED_VISION}")
+        write_json(SHIPPED_VISION / INDEX, dict(sorted(index.items())))
+        print(f"shipped {len(entries)} vision stages from {args.from_runs} into {SHIPPED_VISION} ({len(index)} in all)")
         return 0
     index, new_index, differ = read_index(), {}, 0
     with tempfile.TemporaryDirectory(prefix="slt-nb-standins-") as tmp:
