@@ -10,7 +10,8 @@ import pytest
 
 from slt_nb.standins import shipped
 from slt_nb.standins.base_spec import BaseSpec, SynthSetup
-from slt_nb.standins.vision_stage import VISION_INFO, VISION_WEIGHTS, _hash, ensure_vision_stage, vision_key
+from slt_nb.standins import vision_stage
+from slt_nb.standins.vision_stage import VISION_INFO, VISION_WEIGHTS, _hash, copy_stage, ensure_vision_stage, shipped_stage, vision_key
 
 REPO = Path(__file__).resolve().parents[1]
 INDEX = shipped.read_index()
@@ -41,14 +42,14 @@ def _default_setups() -> dict[str, SynthSetup]:
 
 
 def test_every_shipped_stage_is_intact_and_small():
-    folders = sorted(p.name for p in shipped.SHIPPED_VISION.iterdir() if p.is_dir())
+    folders = sorted(p.name for p in vision_stage.SHIPPED_VISION.iterdir() if p.is_dir())
     assert folders == sorted(INDEX) and len(folders) >= 12
     total = 0
     for name in folders:
-        info = json.loads((shipped.SHIPPED_VISION / name / VISION_INFO).read_text(encoding="utf-8"))
+        info = json.loads((vision_stage.SHIPPED_VISION / name / VISION_INFO).read_text(encoding="utf-8"))
         assert info["hash"] == _hash(info["key"]) and name.endswith("." + info["hash"])
         assert name.split(".")[0] == info["family"] + ("" if info["size"] == "tiny" else "-" + info["size"])
-        total += (shipped.SHIPPED_VISION / name / VISION_WEIGHTS).stat().st_size
+        total += (vision_stage.SHIPPED_VISION / name / VISION_WEIGHTS).stat().st_size
     assert total < 5 * 2**20  # safetensors only; ~2 MB
 
 
@@ -65,7 +66,7 @@ def test_the_default_finds_a_current_shipped_stage_for_every_base_it_builds():
     for fam, size, ds in wanted:
         h = _hash(vision_key(fam, setups[ds], spec, seed=0, size=size))
         name = f"{fam}{'' if size == 'tiny' else '-' + size}.{h}"
-        assert shipped.shipped_stage(name, h) is not None, f"no current shipped vision stage for {fam} {size} on {ds} ({name})"
+        assert shipped_stage(name, h) is not None, f"no current shipped vision stage for {fam} {size} on {ds} ({name})"
 
 
 @pytest.fixture
@@ -76,15 +77,13 @@ def small_stage(tmp_path):
     built, was_built = ensure_vision_stage("smolvlm", setup, spec, runs_dir=tmp_path / "a", size="tiny-xs", progress=False, shipped=False)
     assert was_built
     ship = tmp_path / "shipped"
-    shipped.copy_stage(built, ship / built.name)
+    copy_stage(built, ship / built.name)
     return setup, spec, built, ship
 
 
 def test_a_shipped_stage_is_copied_not_trained(small_stage, tmp_path, monkeypatch):
-    from slt_nb.standins import vision_stage
-
     setup, spec, built, ship = small_stage
-    monkeypatch.setattr(shipped, "SHIPPED_VISION", ship)
+    monkeypatch.setattr(vision_stage, "SHIPPED_VISION", ship)
     monkeypatch.setattr(vision_stage, "_build", lambda *a, **k: pytest.fail("trained although a shipped stage has the key"))
     got, was_built = ensure_vision_stage("smolvlm", setup, spec, runs_dir=tmp_path / "b", size="tiny-xs", progress=False)
     assert not was_built and got.name == built.name
@@ -93,10 +92,8 @@ def test_a_shipped_stage_is_copied_not_trained(small_stage, tmp_path, monkeypatc
 
 @pytest.mark.parametrize("change", ["seed", "spec", "size", "not shipped"])
 def test_another_key_or_shipped_false_trains(small_stage, tmp_path, monkeypatch, change):
-    from slt_nb.standins import vision_stage
-
     setup, spec, built, ship = small_stage
-    monkeypatch.setattr(shipped, "SHIPPED_VISION", ship)
+    monkeypatch.setattr(vision_stage, "SHIPPED_VISION", ship)
     calls = []
     monkeypatch.setattr(vision_stage, "_build", lambda *a, **k: calls.append(a))
     kw = dict(seed=0, size="tiny-xs", shipped=True)
@@ -115,5 +112,5 @@ def test_another_key_or_shipped_false_trains(small_stage, tmp_path, monkeypatch,
 def test_a_damaged_shipped_stage_is_not_used(small_stage, tmp_path, monkeypatch):
     setup, spec, built, ship = small_stage
     (ship / built.name / VISION_INFO).write_text("{", encoding="utf-8")
-    monkeypatch.setattr(shipped, "SHIPPED_VISION", ship)
-    assert shipped.shipped_stage(built.name, built.name.split(".")[-1]) is None
+    monkeypatch.setattr(vision_stage, "SHIPPED_VISION", ship)
+    assert shipped_stage(built.name, built.name.split(".")[-1]) is None

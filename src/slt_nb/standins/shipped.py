@@ -4,7 +4,7 @@ A real run starts from a hub checkpoint whose vision encoder was pretrained else
 SmolVLM2, Qwen2.5-VL's ViT; paper Sec 3.1); nobody's reproduction pays for that pretraining. The tiny
 stand-ins learn theirs in the vision stage (:mod:`slt_nb.standins.vision_stage`: isolated signs, a
 linear probe), which costs the embedded default about 300 CPU-s of its 10-minute budget. So the stages
-the default needs ship in ``src/slt_nb/standins/shipped/vision/`` -- about 2 MB of safetensors, each in
+the default needs ship in ``src/slt_nb/standins/shipped/vision/`` -- about 2.5 MB of safetensors, each in
 the folder its cache key names -- and :func:`~slt_nb.standins.vision_stage.ensure_vision_stage` copies
 one into ``<runs_dir>/base/vision/`` instead of training it when the key is the same (same renderer,
 lexicon, signers, frame size, tiny sizes, stage sizes and seed). Any change to what the stage depends on
@@ -24,34 +24,15 @@ import shutil
 from dataclasses import asdict
 from pathlib import Path
 
-from ..io import atomic_dir, write_json
+from ..io import write_json
+from . import vision_stage
+from .vision_stage import VISION_WEIGHTS, copy_stage, ensure_vision_stage, read_vision_info, render_identity
 
-SHIPPED_VISION = Path(__file__).resolve().parent / "shipped" / "vision"
 INDEX = "index.json"
 
 
-def shipped_stage(name: str, h: str, root: Path | None = None) -> Path | None:
-    """The shipped vision stage folder ``name`` (``<family>[-<size>].<hash>``) if it holds a stage of key hash ``h``, else None."""
-    from .vision_stage import VISION_INFO, VISION_WEIGHTS
-
-    folder = (root or SHIPPED_VISION) / name
-    try:
-        ok = (folder / VISION_WEIGHTS).is_file() and json.loads((folder / VISION_INFO).read_text(encoding="utf-8")).get("hash") == h
-    except (OSError, json.JSONDecodeError):
-        return None
-    return folder if ok else None
-
-
-def copy_stage(src: Path, out: Path) -> None:
-    """Copy a stage folder into place atomically (never a half-copied stage)."""
-    with atomic_dir(out) as tmp:
-        for f in sorted(src.iterdir()):
-            if f.is_file():
-                shutil.copy2(f, tmp / f.name)
-
-
 def read_index(root: Path | None = None) -> dict:
-    p = (root or SHIPPED_VISION) / INDEX
+    p = (root or vision_stage.SHIPPED_VISION) / INDEX
     return json.loads(p.read_text(encoding="utf-8")) if p.is_file() else {}
 
 
@@ -64,8 +45,6 @@ def entries_of_runs(runs_dir: Path, manifest_dir: Path) -> dict:
     dataset of ``manifest_dir`` renders alike (matched by the key's render identity)."""
     from ..data.prepare import load_prepared
     from .base_spec import synth_setup
-    from .vision_stage import read_vision_info, render_identity
-
     setups = {}
     for record in load_prepared(manifest_dir):
         setup = synth_setup(record)
@@ -83,7 +62,6 @@ def entries_of_runs(runs_dir: Path, manifest_dir: Path) -> dict:
 def rebuild(entry: dict, key: dict, runs_dir: Path) -> Path:
     """Train the stage of an index ``entry`` (whose cache key is ``key``) again in ``runs_dir``, ignoring the shipped one."""
     from .base_spec import BaseSpec, SynthSetup
-    from .vision_stage import ensure_vision_stage
 
     spec = BaseSpec.from_dict(key["spec"])
     folder, _ = ensure_vision_stage(entry["family"], SynthSetup(**entry["setup"]), spec, seed=key["seed"], runs_dir=runs_dir, size=entry["size"],
@@ -97,8 +75,6 @@ def main(argv=None) -> int:
     import argparse
     import tempfile
 
-    from .vision_stage import VISION_WEIGHTS, read_vision_info
-
     p = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
     p.add_argument("--ship", action="store_true", help="copy the newly trained stages over the shipped ones")
     p.add_argument("--from-runs", metavar="RUNS_DIR", help="ship the vision stages of this runs folder (after make reproduce) instead")
@@ -108,33 +84,33 @@ def main(argv=None) -> int:
     import torch
 
     torch.set_num_threads(1)  # as the default's training workers (ft_cpu_threads 1): the same sums in the same order, the same bytes
-    SHIPPED_VISION.mkdir(parents=True, exist_ok=True)
+    vision_stage.SHIPPED_VISION.mkdir(parents=True, exist_ok=True)
     if args.from_runs:
         entries = entries_of_runs(Path(args.from_runs), Path(args.manifest_dir))
         for name in entries:
-            copy_stage(Path(args.from_runs) / "base" / "vision" / name, SHIPPED_VISION / name)
-        index = {} if args.prune else {k: v for k, v in read_index().items() if (SHIPPED_VISION / k).is_dir()}
+            copy_stage(Path(args.from_runs) / "base" / "vision" / name, vision_stage.SHIPPED_VISION / name)
+        index = {} if args.prune else {k: v for k, v in read_index().items() if (vision_stage.SHIPPED_VISION / k).is_dir()}
         index.update(entries)
-        for stale in [f for f in SHIPPED_VISION.iterdir() if f.is_dir() and f.name not in index]:
+        for stale in [f for f in vision_stage.SHIPPED_VISION.iterdir() if f.is_dir() and f.name not in index]:
             shutil.rmtree(stale)
-        write_json(SHIPPED_VISION / INDEX, dict(sorted(index.items())))
-        print(f"shipped {len(entries)} vision stages from {args.from_runs} into {SHIPPED_VISION} ({len(index)} in all)")
+        write_json(vision_stage.SHIPPED_VISION / INDEX, dict(sorted(index.items())))
+        print(f"shipped {len(entries)} vision stages from {args.from_runs} into {vision_stage.SHIPPED_VISION} ({len(index)} in all)")
         return 0
     index, new_index, differ = read_index(), {}, 0
     with tempfile.TemporaryDirectory(prefix="slt-nb-standins-") as tmp:
         for name, entry in index.items():
-            key = read_vision_info(SHIPPED_VISION / name)["key"]
+            key = read_vision_info(vision_stage.SHIPPED_VISION / name)["key"]
             folder = rebuild(entry, key, Path(tmp))  # the key of today's code (a changed renderer or size: another name)
-            same = folder.name == name and _sha256(folder / VISION_WEIGHTS) == _sha256(SHIPPED_VISION / name / VISION_WEIGHTS)
+            same = folder.name == name and _sha256(folder / VISION_WEIGHTS) == _sha256(vision_stage.SHIPPED_VISION / name / VISION_WEIGHTS)
             differ += not same
             print(f"{name} ({entry['dataset']}): {'identical' if same else 'DIFFERENT -> ' + folder.name} "
                   f"(trained in {read_vision_info(folder)['seconds']} s)", flush=True)
             new_index[folder.name] = entry
             if args.ship and not same:
-                shutil.rmtree(SHIPPED_VISION / name)
-                copy_stage(folder, SHIPPED_VISION / folder.name)
+                shutil.rmtree(vision_stage.SHIPPED_VISION / name)
+                copy_stage(folder, vision_stage.SHIPPED_VISION / folder.name)
     if args.ship:
-        write_json(SHIPPED_VISION / INDEX, new_index)
+        write_json(vision_stage.SHIPPED_VISION / INDEX, new_index)
     print(f"{len(index) - differ} of {len(index)} shipped vision stages identical to a fresh training" + (" (replaced)" if args.ship and differ else ""))
     return 1 if differ and not args.ship else 0
 

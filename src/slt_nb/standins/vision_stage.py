@@ -25,6 +25,7 @@ import hashlib
 import json
 import math
 import random
+import shutil
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,6 +40,7 @@ from .isolated_signs import lexicon, render_identity, render_isolated  # noqa: F
 if TYPE_CHECKING:
     from .base_spec import BaseSpec, SynthSetup
 
+SHIPPED_VISION = Path(__file__).resolve().parent / "shipped" / "vision"  # the stages that ship with the project (slt_nb.standins.shipped)
 VISION_INFO = "vision.json"
 VISION_WEIGHTS = "vision.safetensors"
 VISION_VERSION = 1  # bump when the stage changes: cached vision stages are rebuilt
@@ -139,6 +141,24 @@ def train_vision(model, processor, family: ModelFamily, clips, n_classes: int, s
 # ---- the cache -------------------------------------------------------------------------------
 
 
+def shipped_stage(name: str, h: str, root: Path | None = None) -> Path | None:
+    """The shipped vision stage folder ``name`` (``<family>[-<size>].<hash>``) if it holds a stage of key hash ``h``, else None."""
+    folder = (root or SHIPPED_VISION) / name
+    try:
+        ok = (folder / VISION_WEIGHTS).is_file() and json.loads((folder / VISION_INFO).read_text(encoding="utf-8")).get("hash") == h
+    except (OSError, json.JSONDecodeError):
+        return None
+    return folder if ok else None
+
+
+def copy_stage(src: Path, out: Path) -> None:
+    """Copy a stage folder into place atomically (never a half-copied stage)."""
+    with atomic_dir(out) as tmp:
+        for f in sorted(src.iterdir()):
+            if f.is_file():
+                shutil.copy2(f, tmp / f.name)
+
+
 def ensure_vision_stage(family: str | ModelFamily, setup: SynthSetup, spec: BaseSpec, *, seed: int = 0, runs_dir: str | Path = "runs",
                         size: str = "tiny", progress: bool = True, shipped: bool = True) -> tuple[Path, bool]:
     """(folder, built now) of the vision stage of ``family`` (tiny ``size``) for the signs of ``setup``:
@@ -158,8 +178,6 @@ def ensure_vision_stage(family: str | ModelFamily, setup: SynthSetup, spec: Base
         if _cached(out, h):
             return out, False
         if shipped:
-            from .shipped import copy_stage, shipped_stage
-
             src = shipped_stage(out.name, h)
             if src is not None:
                 copy_stage(src, out)
