@@ -29,15 +29,16 @@ def _default_notebook_value(notebook: str, name: str):
 
 def _default_setups() -> dict[str, SynthSetup]:
     """The synthetic corpus settings of notebook 01's default datasets, as slt-nb synth stamps them (synth.write)."""
+    from dataclasses import asdict
+
+    from slt_nb.standins.base_spec import setup_from_config
     from slt_nb.synth.write import SynthConfig
 
     out = {}
     for spec in _default_notebook_value("01_data_prep", "datasets"):
         synth = dict(spec.get("synth") or {})
         lang = synth.pop("lang")
-        cfg = SynthConfig(**synth).resolved(spec["name"])
-        out[spec["name"]] = SynthSetup(lang=lang, seed=0, width=cfg.width, height=cfg.height, fps=float(cfg.fps), n_signers=cfg.n_signers,
-                                       min_sign_frames=cfg.min_sign_frames, max_sign_frames=cfg.max_sign_frames, zipf_s=cfg.zipf_s)
+        out[spec["name"]] = setup_from_config(lang, 0, asdict(SynthConfig(**synth).resolved(spec["name"])))
     return out
 
 

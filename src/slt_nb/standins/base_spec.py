@@ -62,6 +62,14 @@ class SynthSetup:
     zipf_s: float
 
 
+def setup_from_config(lang: str, seed: int, c: dict) -> SynthSetup:
+    """The :class:`SynthSetup` of a corpus generated with language ``lang``, ``seed`` and the resolved
+    :class:`~slt_nb.synth.write.SynthConfig` fields ``c`` (as its ``.synth.json`` stamp records them)."""
+    return SynthSetup(lang=lang, seed=int(seed), width=int(c["width"]), height=int(c["height"]), fps=float(c["fps"]),
+                      n_signers=int(c["n_signers"]), min_sign_frames=int(c["min_sign_frames"]),
+                      max_sign_frames=int(c["max_sign_frames"]), zipf_s=float(c["zipf_s"]))
+
+
 def synth_setup(record: dict) -> SynthSetup | None:
     """The generator settings of a prepared dataset record (notebook 01), from the ``.synth.json``
     stamp beside its files; None for real data."""
@@ -72,10 +80,7 @@ def synth_setup(record: dict) -> SynthSetup | None:
     stamp = Path(record["root"]) / STAMP
     try:
         s = json.loads(stamp.read_text(encoding="utf-8"))
-        c = s["config"]
-        return SynthSetup(lang=s["lang"], seed=int(s["seed"]), width=int(c["width"]), height=int(c["height"]), fps=float(c["fps"]),
-                          n_signers=int(c["n_signers"]), min_sign_frames=int(c["min_sign_frames"]),
-                          max_sign_frames=int(c["max_sign_frames"]), zipf_s=float(c["zipf_s"]))
+        return setup_from_config(s["lang"], s["seed"], s["config"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise SLTInputError(f"cannot read the synthetic corpus settings ({exc})", file=stamp,
                             hint="re-run 01_data_prep to regenerate the synthetic corpus") from None
