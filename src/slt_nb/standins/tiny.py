@@ -27,7 +27,9 @@ from ..models.load import param_counts
 from ..models.registry import ModelFamily, get_family
 
 BUILD_INFO = "tiny_build.json"
-BUILD_VERSION = 1  # bump when the tiny configs change: cached folders are rebuilt
+BUILD_VERSION = 2  # bump when the tiny configs change: cached folders are rebuilt. 2: Qwen2.5-VL max_pixels one pixel over
+# 56 x 56 (square frames were 28 x 28), CJK ideographs one per BPE piece
+HAN = r"\p{Han}"  # Oniguruma (tokenizers.Regex): CJK ideographs
 
 
 @dataclass(frozen=True)
@@ -132,8 +134,11 @@ def _qwen_processor(tok):
     )
 
     px = TINY_SIZES["qwen_frame_pixels"]
-    return Qwen2_5_VLProcessor(image_processor=Qwen2VLImageProcessorFast(min_pixels=px, max_pixels=px), tokenizer=tok,
-                               video_processor=Qwen2VLVideoProcessor(min_pixels=px, max_pixels=px),
+    # max_pixels one over: with max_pixels == 56 * 56, transformers' smart_resize floors 96 / sqrt(96 * 96 / 3136) / 28
+    # = 1.9999... to 1 and a square 96 px frame became 28 x 28 (1 merged token per 2 frames; the tiny vision stage
+    # then stayed at chance). With the slack it is 56 x 56; an 80 x 96 frame stays 28 x 56.
+    return Qwen2_5_VLProcessor(image_processor=Qwen2VLImageProcessorFast(min_pixels=px, max_pixels=px + 1), tokenizer=tok,
+                               video_processor=Qwen2VLVideoProcessor(min_pixels=px, max_pixels=px + 1),
                                chat_template=get_family("qwen2_5_vl").chat_template)
 
 
@@ -175,10 +180,15 @@ TINY: dict[str, TinySpec] = {
 def train_tokenizer(texts: Iterable[str], family: str, *, vocab_size: int = 1024):
     """A byte-level BPE tokenizer (like both real ones) trained on ``texts`` + prompts + boilerplate.
 
-    Byte-level: any text (umlauts, Devanagari, CJK) tokenises without an unknown token.
+    Byte-level: any text (umlauts, Devanagari, CJK) tokenises without an unknown token. CJK ideographs
+    are pre-tokenised one by one (as BERT's Chinese tokenizer does), so a token is at most one character:
+    Chinese has no spaces, and on a 400-sentence corpus the BPE otherwise merged whole clauses
+    ("我明天要去面馆" one token), leaving a tiny model one token to guess per clause. Text without
+    ideographs tokenises exactly as before. (The real tokenizers' 49k / 151k vocabularies hold
+    single characters and common words; a 1k tiny vocabulary can afford only the former.)
     """
     import transformers
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
 
     from ..train.prompts import PROMPTS
 
@@ -188,7 +198,8 @@ def train_tokenizer(texts: Iterable[str], family: str, *, vocab_size: int = 1024
         raise SLTInputError("the tiny tokenizer needs at least one non-empty corpus sentence")
     corpus += [p.text for p in PROMPTS.values()] + list(spec.boilerplate())
     bpe = Tokenizer(models.BPE())
-    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    bpe.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Split(Regex(HAN), behavior="isolated"),  # one CJK ideograph per piece
+                                                 pre_tokenizers.ByteLevel(add_prefix_space=False)])
     bpe.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=list(spec.special_tokens), show_progress=False,
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet())

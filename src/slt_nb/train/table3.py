@@ -108,13 +108,17 @@ def loss_figure(df: pd.DataFrame, labels: dict[str, str] | None = None):
 
     sns.set_theme(style="whitegrid")
     datasets = list(dict.fromkeys(df["dataset"])) or ["(none)"]
-    fig, axes = plt.subplots(1, len(datasets), figsize=(min(6.5 * len(datasets), 13), 3.8), squeeze=False, sharey=True)
-    for ax, ds in zip(axes[0], datasets):
+    ncols = min(3, len(datasets))  # at most 3 panels a row: five datasets' titles no longer run into each other
+    nrows = -(-len(datasets) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.6 * nrows), squeeze=False, sharey=True)
+    for ax, ds in zip(axes.flat, datasets):
         sns.lineplot(data=df[df["dataset"] == ds], x="epoch", y="loss", hue="model", ax=ax)
-        ax.set_title(f"{(labels or {}).get(ds, ds)}: fine-tuning loss", fontsize=10)
+        ax.set_title(f"{(labels or {}).get(ds, ds)}:\nfine-tuning loss", fontsize=10)
         ax.set_xlabel("epoch")
         ax.set_ylabel("cross-entropy on answer tokens (nats)", fontsize=9)
         if ax.get_legend() is not None:
             ax.get_legend().set_title("model")
+    for ax in list(axes.flat)[len(datasets):]:
+        ax.set_visible(False)
     fig.tight_layout()
     return fig
