@@ -34,7 +34,7 @@
 seed = 0  # global seed: synthetic corpus, iSign split and vocabulary-aware subset
 manifest_dir = "data/manifests"  # where the manifests (<dataset>.<split>.jsonl) are written (git-ignored)
 datasets = [  # one entry per dataset; `synth` present -> generate the embedded corpus there first (slt_nb.synth.SynthConfig: 400/50/50 clips);
-    # English at PHOENIX's synthetic frame size 80x96: at 96x96 the tiny Qwen2.5-VL's vision stage stayed at chance
+    # English at PHOENIX's synthetic frame size 80x96: the tiny Qwen2.5-VL sees it as 28x56 (2 merged tokens per 2 frames), half the cost of a square frame (CSL-Daily: 56x56)
     {"name": "phoenix", "root": "data/synth/phoenix", "synth": {"lang": "de"}},  # PHOENIX-2014T format, German weather (Sec 4.1)
     {"name": "how2sign", "root": "data/synth/how2sign", "synth": {"lang": "en", "width": 80, "height": 96}},  # How2Sign format, English instructions (Sec 4.1)
     {"name": "openasl", "root": "data/synth/openasl", "synth": {"lang": "en-news", "width": 80, "height": 96}},  # OpenASL format, English news (Sec 4.1)
