@@ -81,6 +81,65 @@ def test_special_tokens_are_single_ids_and_text_round_trips(built, fam):
         assert tok.decode(tok(text, add_special_tokens=False)["input_ids"]) == text
 
 
+ZH_CORPUS = ["我明天要去面馆。", "谢谢你的帮助。", "他们身体不舒服，今天要去医院。", "我明天要去面馆。", "谢谢你的帮助。"] * 20
+
+
+@pytest.mark.parametrize("fam", FAMS)
+@pytest.mark.parametrize("text, pieces", [
+    ("我明天要去面馆。", ["我", "明", "天", "要", "去", "面", "馆", "。"]),
+    ("谢谢你的帮助。", ["谢", "谢", "你", "的", "帮", "助", "。"]),
+    ("明天 我 去", ["明", "天", " ", "我", " ", "去"]),
+])
+def test_a_token_holds_at_most_one_cjk_ideograph(fam, text, pieces):
+    """On a small corpus of repeated Chinese sentences, byte-level BPE without word boundaries merged whole
+    clauses ("我明天要去面馆" one token); the tiny tokenizer keeps one ideograph per token."""
+    from slt_nb.standins.tiny import train_tokenizer
+
+    tok = train_tokenizer(ZH_CORPUS, fam)
+    ids = tok(text, add_special_tokens=False)["input_ids"]
+    assert [tok.decode([i]) for i in ids] == pieces
+    assert tok.decode(ids) == text
+
+
+@pytest.mark.parametrize("fam", FAMS)
+def test_text_without_ideographs_tokenises_as_plain_byte_level_bpe(fam):
+    """The CJK split changes nothing elsewhere: the same ids as a byte-level BPE trained without it."""
+    import transformers
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    from slt_nb.standins.tiny import train_tokenizer
+    from slt_nb.train.prompts import PROMPTS
+
+    corpus = CORPUS * 5 + ["Straße über süden", "नमस्ते दुनिया"]
+    spec = TINY[fam]
+    plain = Tokenizer(models.BPE())
+    plain.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    plain.decoder = decoders.ByteLevel()
+    plain.train_from_iterator(corpus + [p.text for p in PROMPTS.values()] + list(spec.boilerplate()),
+                              trainers.BpeTrainer(vocab_size=1024, special_tokens=list(spec.special_tokens), show_progress=False,
+                                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    ref = getattr(transformers, spec.tokenizer_class)(tokenizer_object=plain, **spec.tokenizer_kwargs)
+    ours = train_tokenizer(corpus, fam)
+    assert ours.get_vocab() == ref.get_vocab()
+    for text in corpus + ["a sentence never seen , with umlauts: äöü"]:
+        assert ours(text, add_special_tokens=False)["input_ids"] == ref(text, add_special_tokens=False)["input_ids"]
+
+
+@pytest.mark.parametrize("width, height, grid", [
+    (96, 96, (1, 4, 4)),  # square: 56 x 56 (with max_pixels == 56 * 56 exactly, smart_resize floored it to 28 x 28)
+    (80, 96, (1, 4, 2)),  # PHOENIX's synthetic portrait frame: 56 x 28
+    (210, 260, (1, 4, 2)),  # the real PHOENIX-2014T frame
+    (512, 512, (1, 4, 4)),  # the real CSL-Daily frame
+    (160, 96, (1, 2, 4)),  # landscape
+])
+def test_tiny_qwen_frame_grid(built, width, height, grid):
+    """(temporal, height, width) patches of one 2-frame video: the tiny Qwen2.5-VL sees about 56 x 56 pixels a frame."""
+    proc = built["qwen2_5_vl"][1]
+    frames = np.zeros((2, height, width, 3), np.uint8)
+    out = proc.video_processor(videos=[frames], return_tensors="pt")
+    assert tuple(out["video_grid_thw"][0].tolist()) == grid
+
+
 @pytest.mark.parametrize(
     "fam, official",
     [("smolvlm", "transformers.models.smolvlm.processing_smolvlm.DEFAULT_CHAT_TEMPLATE"), ("qwen2_5_vl", None)],
