@@ -203,7 +203,7 @@ t3 = t3mod.table3(pred_dir, model_names, datasets, ("dev", "test"), labels=label
 meta3 = TableMeta(
     name="table3_finetune",
     caption="Table 3 (first, from 03_finetune): BLEU-1..4 and ROUGE-L (x100) per dataset x model x split, with the majority baseline",
-    paper_ref="Table 3", signature=t3mod.table3_signature(pred_dir / f"{model_names[0]}.{datasets[0]}.test.jsonl"), **provenance,
+    paper_ref="Table 3", signature=t3mod.table3_signature(*(pred_dir / f"{model_names[0]}.{ds}.test.jsonl" for ds in datasets)), **provenance,
     notes=[f"Runs: {', '.join(r.run_dir.name for r in results)}", f"T_max {t_max}, {ft_epochs} epochs"],
 )
 write_table(t3.drop(columns=["dataset"]), meta3, tables_dir, paper=paper_metrics.table3(datasets))

@@ -91,8 +91,8 @@ def test_baseline_files(record, tmp_path):
     assert {r["reference"] for r in rows} and all(r["split"] == "test" for r in rows)
 
 
-def _write(path, refs, preds, model):
-    path.write_text("".join(json.dumps({"id": f"s{i}", "dataset": "phoenix", "split": "test", "reference": r, "prediction": p, "model": model,
+def _write(path, refs, preds, model, dataset="phoenix"):
+    path.write_text("".join(json.dumps({"id": f"s{i}", "dataset": dataset, "split": "test", "reference": r, "prediction": p, "model": model,
                                         "params_hash": None}, ensure_ascii=False) + "\n" for i, (r, p) in enumerate(zip(refs, preds))), encoding="utf-8")
 
 
@@ -112,6 +112,24 @@ def test_table3_scores_and_the_learning_check(tmp_path):
     assert bool(check.iloc[0]["learned"]) and check.iloc[0]["BLEU-4 shuffled video"] == base["BLEU-4"]
     with pytest.raises(SLTInputError, match="predictions file missing"):
         table3(tmp_path, ["qwen2_5_vl-tiny"], ["phoenix"], ("test",))
+
+
+@pytest.mark.parametrize("datasets, tokenisers", [
+    (["phoenix"], ["tok:13a"]),
+    (["phoenix", "how2sign"], ["tok:13a"]),  # scored alike: one signature
+    (["phoenix", "csl-daily"], ["tok:13a", "tok:zh"]),  # CSL-Daily's BLEU is tokenised zh: both listed
+])
+def test_table3_signature_lists_each_distinct_scoring(tmp_path, datasets, tokenisers):
+    from slt_nb.train.table3 import table3_signature
+
+    files = []
+    for ds in datasets:
+        refs = ["我明天要去面馆。", "谢谢你的帮助。"] if ds == "csl-daily" else ["am tag regnet es .", "guten abend ."]
+        _write(tmp_path / f"smolvlm-tiny.{ds}.test.jsonl", refs, refs, "smolvlm-tiny", dataset=ds)
+        files.append(tmp_path / f"smolvlm-tiny.{ds}.test.jsonl")
+    sig = table3_signature(*files)
+    parts = sig.split(" / ")
+    assert len(parts) == len(tokenisers) and all(t in p for t, p in zip(tokenisers, parts))
 
 
 def test_rouge_l_is_unicode_safe_with_known_values():

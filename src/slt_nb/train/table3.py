@@ -64,10 +64,18 @@ def table3(pred_dir: str | Path, models: list[str], datasets: list[str], splits=
     return pd.DataFrame(rows)
 
 
-def table3_signature(example_file: str | Path) -> str:
-    s = score_predictions(example_file)
-    rouge = ",".join(p for p in s["rouge"].split("|") if not p.startswith("slt-nb:"))
-    return signature(bleu=s["sacrebleu"].replace("|", ","), rouge=rouge)
+def table3_signature(*example_files: str | Path) -> str:
+    """The metric signature of Table 3's rows, from one predictions file per dataset: datasets scored alike
+    share one; where they differ (CSL-Daily's BLEU is tokenised ``zh``, the others ``13a``) each distinct
+    signature is listed, joined by " / " (as 05_metrics does)."""
+    if not example_files:
+        raise ValueError("table3_signature needs at least one predictions file")
+    sigs = []
+    for f in example_files:
+        s = score_predictions(f)
+        rouge = ",".join(p for p in s["rouge"].split("|") if not p.startswith("slt-nb:"))
+        sigs.append(signature(bleu=s["sacrebleu"].replace("|", ","), rouge=rouge))
+    return " / ".join(dict.fromkeys(sigs))
 
 
 def learning_check(t3: pd.DataFrame, models: list[str], *, split: str = "test", factor: float = 2.0) -> pd.DataFrame:
