@@ -9,8 +9,8 @@ into one folder. That folder then loads through exactly the path a hub checkpoin
 
 Same architecture, same processors, same special tokens and chat template as the real models;
 only the sizes differ (see :data:`TINY_SIZES`). Tokens per frame: SmolVLM 4 (32 px frame,
-8 px patches, pixel-shuffle 2), Qwen2.5-VL 2 (56 px frame, 14 px patches, 2x2 merge, 2 frames
-per temporal patch).
+8 px patches, pixel-shuffle 2), Qwen2.5-VL 2 for a square frame (56 x 56 px, 14 px patches, 2x2 merge,
+2 frames per temporal patch) and 1 for the default's 80 x 96 frames (resized to 28 x 56).
 """
 
 from __future__ import annotations
