@@ -44,12 +44,12 @@
 # ViT frozen there so its features are computed once; every variant gets the same recipe; the paper
 # trains "until validation performance stops improving": `patience` (paper.yaml: 5) stops phase A when dev
 # BLEU has not improved for that many epochs and keeps the best epoch's connector, while the default keeps
-# 10 fixed epochs (its 50-sentence dev BLEU is too noisy to pick an epoch: with patience 3 and 16 epochs the main model
+# fixed epochs, 10 (CSL-Daily: 20, `llava_per_dataset`) (its 50-sentence dev BLEU is too noisy to pick an epoch: with patience 3 and 16 epochs the main model
 # stopped at epoch 5 and its test BLEU-4 fell from 13.75 to 7.75); greedy decoding, at most
 # 40 new tokens. The "w/o prompting" variant keeps the base system prompt "You are a helpful
 # assistant." (Tab. 9 "Normal prompt").
 #
-# **Embedded default**: the synthetic PHOENIX-2014T and CSL-Daily corpora (ablations on CSL-Daily), tiny models of 07, 10 connector epochs and one
+# **Embedded default**: the synthetic PHOENIX-2014T and CSL-Daily corpora (ablations on CSL-Daily), tiny models of 07, 10 connector epochs (CSL-Daily 20) and one
 # full-tuning epoch; single seed, 50 test clips — differences between ablations of a few BLEU points
 # are within noise (the table gives paired-bootstrap p-values). Yardstick: the **majority-sentence
 # baseline** (every clip answered with the most frequent training sentence).

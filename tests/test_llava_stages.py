@@ -175,3 +175,18 @@ def test_stage1_corpus_file_is_read_and_keys_the_stage(tmp_path):
             bad.write_text("\n \n", encoding="utf-8")
         with pytest.raises(SLTInputError, match=match):
             read_corpus(bad)
+
+
+def test_paper_yaml_does_not_inherit_the_defaults_csl_daily_epochs():
+    """The embedded default tunes CSL-Daily's stage 3 for 20 epochs (its tiny LLM's character tokens);
+    params/paper.yaml replaces ``llava_per_dataset`` whole, so the real run keeps one stage-3 recipe for both
+    datasets (params files replace keys, never merge them)."""
+    from slt_nb.llava_slt.config import for_dataset, stage3_config
+    from slt_nb.params import load_params
+
+    default = {"csl-daily": {"stage3": {"train": {"epochs": 20}}}}  # 07/08's parameters cell
+    assert for_dataset(default, "csl-daily", "stage3", stage3_config({})).train.epochs == 20
+    p = load_params(REPO / "params" / "paper.yaml")
+    base = stage3_config(p["llava_stage3"])
+    per = p["llava_per_dataset"]
+    assert for_dataset(per, "csl-daily", "stage3", base).train.epochs == for_dataset(per, "phoenix", "stage3", base).train.epochs == base.train.epochs
