@@ -90,3 +90,31 @@ def test_bias_plot_draws_a_panel_without_noun_phrases(tmp_path):
     fig.savefig(tmp_path / "bias.png")
     assert (tmp_path / "bias.png").stat().st_size > 1000
     assert any(t.get_text() == "no noun phrase predicted" for t in fig.axes[1].texts)
+
+
+def test_plot_label_layout_does_not_depend_on_machine_speed(monkeypatch):
+    """adjustText's default stops after 1 s of wall time, so a slower machine drew another layout (the committed
+    figure differed in a fresh clone). With a fixed iteration count, a clock that runs 100x faster gives the same labels."""
+    import itertools
+
+    import adjustText
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    items = ["süden", "norden", "westen", "osten", "regen", "sonne", "wind", "schnee"]
+    t = frequency_table(Counter({w: 10 for w in items}), Counter({w: 5 for w in items}), Counter({w: 100 + i for i, w in enumerate(items)}))
+
+    def positions():
+        ax = plot_predicted_vs_train(t, title="PHOENIX")
+        ax.figure.canvas.draw()
+        out = [tuple(round(v, 6) for v in txt.get_position()) for txt in ax.texts]
+        plt.close(ax.figure)
+        return out
+
+    steady = positions()
+    clock = itertools.count(0.0, 100.0)  # every timer() call 100 s later: a 1-s time limit would stop after one step
+    monkeypatch.setattr(adjustText, "timer", lambda: next(clock))
+    assert positions() == steady
+    assert len(set(steady)) == len(items)  # the labels were moved apart (eight at one point to start with)

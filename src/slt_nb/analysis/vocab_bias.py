@@ -119,6 +119,9 @@ def compare_noun_phrases(reference: str, prediction: str, *, tagger="hanta", lan
     return {"reference": ref, "prediction": hyp, "matched": [p for p in ref if p in shared]}
 
 
+LABEL_ITERATIONS = 500  # adjustText iterations at most (it stops earlier once no label overlaps): a fixed count, so the same table gives the same PNG on any machine
+
+
 def plot_predicted_vs_train(table: pd.DataFrame, *, ax=None, title: str | None = None):
     """Seaborn scatter of predicted vs training frequency (log–log) for the items of a
     :func:`frequency_table`, each labelled (phrases at the same position share a label; labels moved apart by adjustText, a thin line back to their point);
@@ -147,6 +150,7 @@ def plot_predicted_vs_train(table: pd.DataFrame, *, ax=None, title: str | None =
         axis.set_minor_formatter(NullFormatter())
     same = df.groupby(["train1", "predicted1"], sort=False)["item"].agg(", ".join).reset_index()  # one label per position
     texts = [ax.text(r["train1"], r["predicted1"], r["item"], fontsize=8) for _, r in same.iterrows()]
-    adjust_text(texts, ax=ax, expand=(1.2, 1.6), arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5})  # no label over another
+    adjust_text(texts, ax=ax, expand=(1.2, 1.6), iter_lim=LABEL_ITERATIONS,  # no label over another
+                arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5})  # iter_lim: without it adjustText stops after 1 s, a layout that depends on the machine's speed
     ax.legend(title="test frequency", fontsize=7, title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     return ax
