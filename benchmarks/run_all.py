@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ("synth", "data_path", "train_step", "trainer", "base_stage", "smolvlm_positions", "generation", "llava", "pipeline", "budget")  # budget last: it reads train_step.csv if a CUDA run wrote one
+ORDER = ("synth", "data_path", "train_step", "trainer", "oversubscription", "base_stage", "smolvlm_positions", "generation", "llava", "pipeline", "budget")  # budget last: it reads train_step.csv if a CUDA run wrote one
 
 
 def main(argv=None) -> int:
