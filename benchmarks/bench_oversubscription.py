@@ -22,21 +22,11 @@ def _worker(run_dir: str, manifest_dir: str, steps: int, threads: int, seed: int
     batches; returns (CPU seconds, wall seconds) of the timed steps. Waits until ``start_at`` so all start together."""
     import torch
 
-    from slt_nb.data.prepare import load_prepared, load_split
-    from slt_nb.models.load import apply_lora
-    from slt_nb.train.collate import VideoCollator
-    from slt_nb.train.load_run import load_for_inference
-    from slt_nb.train.prompts import prompt_for
+    from slt_nb.bench.train_step import lora_model_and_batches
 
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
-    model, processor, fam = load_for_inference(run_dir, merge=True)
-    model = apply_lora(model, fam)
-    record = next(r for r in load_prepared(manifest_dir) if r["name"] == "phoenix")
-    samples = load_split(record, "train")
-    col = VideoCollator(processor, fam, train=True, t_max=16)
-    prompt = prompt_for("phoenix").text
-    batches = [col([{**s.to_dict(), "prompt": prompt} for s in samples[i * 4:(i + 1) * 4]]) for i in range(len(samples) // 4)]
+    model, batches = lora_model_and_batches(run_dir, manifest_dir)
     opt = torch.optim.AdamW([q for q in model.parameters() if q.requires_grad], lr=1e-4)
     model.train()
 

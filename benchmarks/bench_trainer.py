@@ -41,21 +41,11 @@ def _compile_rows(res, steps: int) -> list[dict]:
     """Manual loop (forward, backward, AdamW) over ``steps`` collated batches: eager vs torch.compile."""
     import torch
 
-    from slt_nb.data.prepare import load_prepared, load_split
-    from slt_nb.models.load import apply_lora
-    from slt_nb.train.collate import VideoCollator
-    from slt_nb.train.load_run import load_for_inference
-    from slt_nb.train.prompts import prompt_for
+    from slt_nb.bench.train_step import lora_model_and_batches
 
     rows = []
     for mode in ("eager", "torch.compile(dynamic=True)"):
-        model, processor, fam = load_for_inference(res.run_dir, merge=True)
-        model = apply_lora(model, fam)  # the paper's trainable set: LoRA on the LM + the connector
-        record = next(r for r in load_prepared(res.config.manifest_dir) if r["name"] == "phoenix")
-        samples = load_split(record, "train")
-        col = VideoCollator(processor, fam, train=True, t_max=16)
-        prompt = prompt_for("phoenix").text
-        batches = [col([{**s.to_dict(), "prompt": prompt} for s in samples[i * 4:(i + 1) * 4]]) for i in range(steps)]
+        model, batches = lora_model_and_batches(res.run_dir, res.config.manifest_dir, n_batches=steps)  # the paper's trainable set: LoRA on the LM + the connector
         model.train()
         opt = torch.optim.AdamW([q for q in model.parameters() if q.requires_grad], lr=1e-4)
         run = torch.compile(model, dynamic=True) if mode != "eager" else model

@@ -162,3 +162,23 @@ def loss_agreement(a: list[float], b: list[float]) -> tuple[float, float]:
     x, y = np.asarray(a, float), np.asarray(b, float)
     corr = float(np.corrcoef(x, y)[0, 1]) if len(x) > 1 and x.std() > 0 and y.std() > 0 else float("nan")
     return float(np.abs(x - y).max()), corr
+
+
+def lora_model_and_batches(run_dir, manifest_dir, *, dataset: str = "phoenix", batch: int = 4, t_max: int = 16, n_batches: int | None = None):
+    """A finished run's model (merged) with fresh LoRA (:func:`~slt_nb.models.load.apply_lora`: the paper's trainable set) and
+    ``n_batches`` (None: all whole ones) train-mode batches of ``batch`` clips of ``dataset``'s train split at ``t_max`` frames,
+    collated by :class:`~slt_nb.train.collate.VideoCollator` with the dataset's prompt. For manual training loops in benchmarks."""
+    from ..data.prepare import load_prepared, load_split
+    from ..models.load import apply_lora
+    from ..train.collate import VideoCollator
+    from ..train.load_run import load_for_inference
+    from ..train.prompts import prompt_for
+
+    model, processor, fam = load_for_inference(run_dir, merge=True)
+    model = apply_lora(model, fam)
+    record = next(r for r in load_prepared(manifest_dir) if r["name"] == dataset)
+    samples = load_split(record, "train")
+    col = VideoCollator(processor, fam, train=True, t_max=t_max)
+    prompt = prompt_for(dataset).text
+    n = len(samples) // batch if n_batches is None else n_batches
+    return model, [col([{**s.to_dict(), "prompt": prompt} for s in samples[i * batch:(i + 1) * batch]]) for i in range(n)]
