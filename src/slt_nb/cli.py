@@ -112,7 +112,7 @@ def cmd_reproduce(args) -> int:
     from .ownership import results_dir_of
 
     t0 = time.perf_counter()
-    reproduce(args.params, args.only, jobs=args.jobs, set_params=sets, share_gpu=args.share_gpu)  # one line per notebook as it ends
+    reproduce(args.params, args.only, jobs=args.jobs, set_params=sets, share_gpu=args.share_gpu, cpu_slots=args.cpu_slots)  # one line per notebook as it ends
     index = results_dir_of(args.params, sets) / "README.md"
     shown = index.relative_to(project_root()) if index.is_relative_to(project_root()) else index
     print(f"slt-nb reproduce: done in {time.perf_counter() - t0:.0f} s; results: {shown}")
@@ -186,6 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--jobs", type=_positive_int, default=1, help="notebooks run at once, each after the notebooks it reads from (default 1)")
     s.add_argument("--set", action="append", metavar="KEY=VALUE", help="override one parameter (YAML value) on top of --params; repeatable")
     s.add_argument("--share-gpu", action="store_true", help="let notebooks that train on the GPU run at the same time on one GPU (default: one per GPU)")
+    s.add_argument("--cpu-slots", dest="cpu_slots", type=_count, default=None, metavar="N",
+                   help="at most N training runs / prediction passes / LLaVA-SLT stages compute at once across the notebooks "
+                        "(default: the CPU cores when --jobs > 1 and nothing trains on a GPU; 0: no limit)")
     s.set_defaults(func=cmd_reproduce)
     return p
 

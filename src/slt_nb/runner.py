@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 
 from . import __version__
+from .cpu_slots import PRIORITY_ENV, SLOTS_ENV, slots_spec
 from .errors import SLTInputError
 from .execute import CPU_TIMES, declared_parameters, execute, failure, read_runtimes, record_runtime, stable_notebook, to_html, to_ipynb
 from .io import file_lock, with_path, write_text
@@ -67,11 +68,14 @@ def effective(name: str, declared: dict[str, dict[str, str]], overrides: dict):
 
 
 def reproduce(params_file: str | Path | None = None, only: list[str] | None = None, *, root: str | Path | None = None, kernel: str = "python3",
-              jobs: int = 1, set_params: dict | None = None, gpus: int | None = None, share_gpu: bool = False) -> dict:
+              jobs: int = 1, set_params: dict | None = None, gpus: int | None = None, share_gpu: bool = False,
+              cpu_slots: int | None = None) -> dict:
     """Execute the notebooks, up to ``jobs`` at once (see the module docstring); returns {notebook:
     seconds}. ``set_params``: overrides on top of the params file's (``--set``; part of the params hash
     unless operational). ``gpus``: GPUs visible (None: ``torch.cuda.device_count()`` when ``jobs > 1``);
-    ``share_gpu``: let ``gpu: true`` notebooks run beside each other anyway. A failing notebook stops the
+    ``share_gpu``: let ``gpu: true`` notebooks run beside each other anyway. ``cpu_slots``: at most that many
+    runs/stages compute at once across all notebooks (:mod:`slt_nb.cpu_slots`); None: the CPU cores when
+    ``jobs > 1`` and no notebook trains on a GPU, else no limit; 0: no limit. A failing notebook stops the
     run with its name and cell and publishes nothing it wrote; the notebooks that finished before it, or
     were running beside it and succeed, keep (publish) their outputs."""
     from concurrent.futures import FIRST_COMPLETED, wait
@@ -85,6 +89,8 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
     notebooks = list_notebooks(root / "notebooks")
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise SLTInputError(f"jobs must be a positive integer, got {jobs!r}")
+    if cpu_slots is not None and (isinstance(cpu_slots, bool) or not isinstance(cpu_slots, int) or cpu_slots < 0):
+        raise SLTInputError(f"cpu_slots must be a non-negative integer, got {cpu_slots!r}", hint="the CPU cores (e.g. 2), or 0 for no limit")
 
     # Kernels inherit the environment: notebooks resolve relative paths against this root.
     os.environ["SLT_NB_ROOT"] = str(root.resolve())
@@ -110,6 +116,9 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
 
             gpus = torch.cuda.device_count()
         gpu_slots = [str(i) for i in range(gpus or 0)]  # free GPU indices for gpu notebooks (jobs > 1)
+        if cpu_slots is None:
+            cpu_slots = len(os.sched_getaffinity(0)) if jobs > 1 and not gpu_slots else 0
+        slots_env = {SLOTS_ENV: slots_spec(Path(tmp) / "cpu-slots", cpu_slots)} if cpu_slots else {}
 
         def submit(run, nb, gpu=None):
             """Stage the results folder (now: after the notebooks it reads from have published) and start ``nb``."""
@@ -124,7 +133,9 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
             progress = root / "runs" / "logs" / f"{nb.stem}.progress.log"  # progress bars: here, not in the saved notebook
             progress.parent.mkdir(parents=True, exist_ok=True)
             progress.write_text("", encoding="utf-8")
-            env = {**stage.env(), PROGRESS_LOG: str(progress), "TQDM_DISABLE": "1"}  # TQDM_DISABLE: third-party bars (tqdm's env override)
+            env = {**stage.env(), PROGRESS_LOG: str(progress), "TQDM_DISABLE": "1", **slots_env}  # TQDM_DISABLE: third-party bars (tqdm's env override)
+            if slots_env:
+                env[PRIORITY_ENV] = f"{priority[nb.stem]:.1f}"  # its runs take a free CPU slot before those of shorter chains
             return run(execute, str(inputs[nb.stem]), str(executed), params, kernel, str(root), gpu, env,
                        str(Path(tmp) / f"{nb.stem}.kernel.log")), executed, stage
 

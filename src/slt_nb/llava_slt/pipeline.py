@@ -126,7 +126,18 @@ def pretrain(record: dict, *, run_dir, t_max: int, llm: LLMConfig, stage1: Stage
     """Stages 1 and 2 for one prepared dataset; returns (and writes) the pretrain summary. ``variants``: encoder
     variants (stage 2); ``llm_variants``: LLM variants (stage 1, :func:`llm_variant_configs`). ``precision``:
     :mod:`slt_nb.train.device` (``auto``: bf16-mixed on CUDA, fp32 on CPU). A text supervisor ``id: stage1``
-    is this dataset's main stage-1 LLM. Runtime options: see the module docstring."""
+    is this dataset's main stage-1 LLM. Runtime options: see the module docstring. Holds a CPU slot
+    (:mod:`slt_nb.cpu_slots`) throughout."""
+    from ..cpu_slots import cpu_slot
+
+    with cpu_slot():
+        return _pretrain(record, run_dir=run_dir, t_max=t_max, llm=llm, stage1=stage1, stage2=stage2, variants=variants, llm_variants=llm_variants,
+                         seed=seed, force=force, precision=precision, log=log, device=device, clip_cache_gb=clip_cache_gb, workers=workers,
+                         memory_budget_gb=memory_budget_gb)
+
+
+def _pretrain(record: dict, *, run_dir, t_max: int, llm: LLMConfig, stage1: Stage1Config, stage2: Stage2Config, variants, llm_variants,
+              seed: int, force: bool, precision: str, log, device, clip_cache_gb, workers, memory_budget_gb) -> dict:
     from .stage1 import llm_location
     from .stage_dirs import read_done
 
@@ -266,7 +277,16 @@ def tune_variant(name: str, cfg: Stage3Config, *, pre: dict, clips: dict, record
                  controls: str | None, precision: str, device, memory_budget_gb, log=print, **_) -> tuple[dict, dict]:
     """One tuning variant: stage 3 (skipped when finished with the same key), then greedy decoding
     (``splits`` for the main model, the last split for ablations; the controls for ``controls``).
-    Returns ``(done-summary, {prediction key: {split: [str]}})``."""
+    Returns ``(done-summary, {prediction key: {split: [str]}})``. Holds a CPU slot (:mod:`slt_nb.cpu_slots`)."""
+    from ..cpu_slots import cpu_slot
+
+    with cpu_slot():
+        return _tune_variant(name, cfg, pre=pre, clips=clips, record=record, run_dir=run_dir, splits=splits, seed=seed, force=force,
+                             controls=controls, precision=precision, device=device, memory_budget_gb=memory_budget_gb, log=log)
+
+
+def _tune_variant(name: str, cfg: Stage3Config, *, pre: dict, clips: dict, record: dict, run_dir, splits, seed: int, force: bool,
+                  controls: str | None, precision: str, device, memory_budget_gb, log) -> tuple[dict, dict]:
     import torch
 
     from .device import release

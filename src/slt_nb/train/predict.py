@@ -16,7 +16,16 @@ def predict_run(result: RunResult, splits=("dev", "test"), *, out_dir: str | Pat
     (:func:`slt_nb.train.generate.generate_predictions`; ``name`` defaults to the run's model name).
     ``shuffled_video_dir``: also decode the last split with every clip's video replaced by the next
     clip's (a control: how much of the score comes from the video). Returns {split or
-    "<split>-shuffled-video": path}."""
+    "<split>-shuffled-video": path}. Holds a CPU slot while it decodes (:mod:`slt_nb.cpu_slots`)."""
+    from ..cpu_slots import cpu_slot
+
+    with cpu_slot():
+        return _predict_run(result, splits, out_dir=out_dir, batch_size=batch_size, max_new_tokens=max_new_tokens, params_hash=params_hash,
+                            shuffled_video_dir=shuffled_video_dir, progress=progress, name=name)
+
+
+def _predict_run(result: RunResult, splits, *, out_dir, batch_size: int, max_new_tokens: int, params_hash, shuffled_video_dir, progress: bool,
+                 name: str | None) -> dict:
     from dataclasses import replace as dc_replace
 
     from ..data.prepare import load_split

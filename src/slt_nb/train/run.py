@@ -202,7 +202,16 @@ def train_run(cfg: RunConfig, *, force: bool = False, stop_after_steps: int | No
     """Train (or resume, or skip) one run; see the module docstring. ``stop_after_steps``: stop
     after that many optimizer steps with a checkpoint and without the final adapter, as an
     interrupted run would (tests). ``keep_model``: return the trained model and processor too.
-    ``train=False``: only look: the finished run (status "skipped") or status "pending", nothing built."""
+    ``train=False``: only look: the finished run (status "skipped") or status "pending", nothing built.
+    ``train=True`` holds a CPU slot (:mod:`slt_nb.cpu_slots`; a no-op outside ``slt-nb reproduce --jobs N``)
+    while it builds and trains."""
+    from ..cpu_slots import cpu_slot
+
+    with cpu_slot() if train else nullcontext():
+        return _train_run(cfg, force=force, stop_after_steps=stop_after_steps, keep_model=keep_model, train=train)
+
+
+def _train_run(cfg: RunConfig, *, force: bool, stop_after_steps: int | None, keep_model: bool, train: bool) -> RunResult:
     from accelerate import PartialState
 
     state = PartialState(cpu=not on_cuda())  # on CPU, torchrun's env (WORLD_SIZE) -> gloo process group (MULTI_CPU)
