@@ -83,14 +83,14 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
     from .report.index import write_index
     from .workers import worker_pool
 
+    if cpu_slots is not None and (isinstance(cpu_slots, bool) or not isinstance(cpu_slots, int) or cpu_slots < 0):
+        raise SLTInputError(f"cpu_slots must be a non-negative integer, got {cpu_slots!r}", hint="the CPU cores (e.g. 2), or 0 for no limit")
     root = Path(root) if root else project_root()
     params_path = resolve(params_file, root) if params_file else None
     overrides = {**load_params(params_path), **(set_params or {})}
     notebooks = list_notebooks(root / "notebooks")
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise SLTInputError(f"jobs must be a positive integer, got {jobs!r}")
-    if cpu_slots is not None and (isinstance(cpu_slots, bool) or not isinstance(cpu_slots, int) or cpu_slots < 0):
-        raise SLTInputError(f"cpu_slots must be a non-negative integer, got {cpu_slots!r}", hint="the CPU cores (e.g. 2), or 0 for no limit")
 
     # Kernels inherit the environment: notebooks resolve relative paths against this root.
     os.environ["SLT_NB_ROOT"] = str(root.resolve())
