@@ -135,7 +135,7 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
             progress.write_text("", encoding="utf-8")
             env = {**stage.env(), PROGRESS_LOG: str(progress), "TQDM_DISABLE": "1", **slots_env}  # TQDM_DISABLE: third-party bars (tqdm's env override)
             if slots_env:
-                env[PRIORITY_ENV] = f"{priority[nb.stem]:.1f}"  # its runs take a free CPU slot before those of shorter chains
+                env[PRIORITY_ENV] = f"{work[nb.stem]:.1f}"  # its runs take a free CPU slot before those of shorter chains
             return run(execute, str(inputs[nb.stem]), str(executed), params, kernel, str(root), gpu, env,
                        str(Path(tmp) / f"{nb.stem}.kernel.log")), executed, stage
 
@@ -160,6 +160,9 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
                 discard(stage)
 
         priority = critical_paths(after, runtimes)  # an earlier run's wall times; unknown ones count 1 s
+        # CPU slots share out CPU time, so their priority is the chain of CPU seconds (an earlier run's; else its wall time):
+        # wall times recorded under slots include the time a notebook waited for one
+        work = critical_paths(after, {**runtimes, **read_runtimes(results_dir, file=CPU_TIMES)})
 
         def startable(pending, running_gpu: int) -> list:
             """Ready notebooks, longest remaining chain of wall times first (then in order), at most one per GPU

@@ -68,7 +68,9 @@ def _predict_one(result: RunResult, kwargs: dict, log_path: str) -> dict:
         return predict_run(result, **{**kwargs, "progress": False})
 
 
-MIN_CLIPS_FOR_WORKERS = 200  # below this many clips to decode, in-process is faster than starting workers (~10 s each: torch + transformers)
+MIN_CLIPS_FOR_WORKERS = 2000  # below this many clips to decode, in-process: the default's tiny models decode a clip in ~8 ms of CPU
+# (03's 10 runs x 150 clips: 12 CPU-s in one process), a worker costs ~5 CPU-s to start (torch + transformers + TRL + PEFT), so
+# 2 workers paid ~10 CPU-s to save ~6 s of wall time, and with CPU slots (slt_nb.cpu_slots) another notebook has the other core anyway
 
 
 def _clips_to_decode(results: dict[str, RunResult], kwargs: dict) -> int:
