@@ -5,7 +5,9 @@
 the same tiny SmolVLM training loop (forward, backward, AdamW; batch 4, 16 frames, LoRA dropout as 03) in
 1, 2, ... N processes at once and prints each configuration's CPU seconds per step and the steps per second
 of all of them together, side by side. CPU time that grows with the number of processes is lost to the
-sharing itself (context switches, caches), on top of the waiting.
+sharing itself (context switches, caches), on top of the waiting. The rows "k processes, c CPU slots" run the
+same k processes, each taking a slot (:mod:`slt_nb.cpu_slots`, what ``slt-nb reproduce --jobs N`` hands its
+notebooks) for every chunk of its steps, as a fine-tuning run holds one for its whole training.
 
     python benchmarks/bench_oversubscription.py [--steps 48] [--max-procs 4]
 """
@@ -17,10 +19,18 @@ import time
 from slt_nb.bench import cli
 
 
-def _worker(run_dir: str, manifest_dir: str, steps: int, threads: int, seed: int, start_at: float) -> tuple[float, float]:
+CHUNKS = 4  # with slots: a slot is taken for each quarter of a process's steps (a "run")
+
+
+def _worker(run_dir: str, manifest_dir: str, steps: int, threads: int, seed: int, start_at: float, slots: str | None = None) -> tuple[float, float]:
     """In a spawned process: ``steps`` optimizer steps of the tiny SmolVLM (LoRA on the LM + connector) on cycled
-    batches; returns (CPU seconds, wall seconds) of the timed steps. Waits until ``start_at`` so all start together."""
+    batches; returns (CPU seconds, wall seconds) of the timed steps. Waits until ``start_at`` so all start together.
+    ``slots``: a ``SLT_NB_CPU_SLOTS`` value; each of :data:`CHUNKS` chunks of the steps then runs inside a CPU slot."""
+    from contextlib import nullcontext
+
     import torch
+
+    from slt_nb.cpu_slots import cpu_slot
 
     from slt_nb.bench.train_step import lora_model_and_batches
 
@@ -38,17 +48,20 @@ def _worker(run_dir: str, manifest_dir: str, steps: int, threads: int, seed: int
     step(batches[0])  # warm-up, not timed
     time.sleep(max(0.0, start_at - time.time()))
     c0, t0 = time.process_time(), time.perf_counter()
-    for i in range(steps):
-        step(batches[i % len(batches)])
+    bounds = [steps * k // CHUNKS for k in range(CHUNKS + 1)]
+    for lo, hi in zip(bounds, bounds[1:]):
+        with cpu_slot(slots, 0) if slots else nullcontext():
+            for i in range(lo, hi):
+                step(batches[i % len(batches)])
     return time.process_time() - c0, time.perf_counter() - t0
 
 
-def _concurrent(n: int, args, run_dir: str, manifest_dir: str) -> list[tuple[float, float]]:
+def _concurrent(n: int, args, run_dir: str, manifest_dir: str, slots: str | None = None) -> list[tuple[float, float]]:
     from slt_nb.workers import worker_pool
 
     with worker_pool(n) as ex:
         start_at = time.time() + 20.0  # after every process has loaded its model and batches
-        futs = [ex.submit(_worker, run_dir, manifest_dir, args.steps, args.threads, args.seed + i, start_at) for i in range(n)]
+        futs = [ex.submit(_worker, run_dir, manifest_dir, args.steps, args.threads, args.seed + i, start_at, slots) for i in range(n)]
         return [f.result() for f in futs]
 
 
@@ -78,17 +91,26 @@ def main(argv=None) -> int:
     cores = len(os.sched_getaffinity(0))
     table = BenchTable("oversubscription", f"Tiny SmolVLM training steps (batch 4, 16 frames, {args.threads} thread each) in k processes at once on {cores} cores",
                        ["processes", "CPU s/step (mean)", "CPU s/step vs 1 process", "steps/s (all processes)", "steps/s vs processes = cores"])
+    import tempfile
+
+    from slt_nb.cpu_slots import slots_spec
+
     rows = {}
     for n in range(1, args.max_procs + 1):
         out = _concurrent(n, args, str(res.run_dir), str(root / "manifests"))
-        cpu = sum(c for c, _ in out) / (n * args.steps)
-        rows[n] = (cpu, n * args.steps / max(w for _, w in out))
-    base_cpu, at_cores = rows[1][0], rows[min(cores, args.max_procs)][1]
-    for n, (cpu, rate) in rows.items():
-        table.add(**{"processes": n, "CPU s/step (mean)": cpu, "CPU s/step vs 1 process": cpu / base_cpu,
+        rows[str(n)] = out
+    for n in range(cores + 1, args.max_procs + 1):  # the same processes, at most `cores` of them computing at once
+        with tempfile.TemporaryDirectory(prefix="slots-") as tmp:
+            rows[f"{n}, {cores} CPU slots"] = _concurrent(n, args, str(res.run_dir), str(root / "manifests"), slots=slots_spec(tmp, cores))
+    summary = {k: (sum(c for c, _ in out) / (len(out) * args.steps), len(out) * args.steps / max(w for _, w in out)) for k, out in rows.items()}
+    base_cpu, at_cores = summary["1"][0], summary[str(min(cores, args.max_procs))][1]
+    for k, (cpu, rate) in summary.items():
+        table.add(**{"processes": k, "CPU s/step (mean)": cpu, "CPU s/step vs 1 process": cpu / base_cpu,
                      "steps/s (all processes)": rate, "steps/s vs processes = cores": rate / at_cores})
     table.notes = ["each process: its own model and batches, started together after loading; CPU time is the process's own (time.process_time)",
-                   "make reproduce --jobs 2 with ft_jobs / llava_jobs 2 runs up to 4 such processes on the default's 2 cores"]
+                   "make reproduce --jobs 2 with ft_jobs / llava_jobs 2 would run up to 4 such processes on the default's 2 cores; "
+                   "it hands its notebooks as many CPU slots as cores (slt_nb.cpu_slots), as in the rows with slots",
+                   f"with slots: each process takes a slot for each of its {CHUNKS} chunks of steps, as a fine-tuning run does for its training"]
     table.header = machine_header("cpu")
     emit(table, cli.out_dir(args))
     return 0
