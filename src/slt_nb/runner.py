@@ -11,7 +11,10 @@ jupytext header names its inputs (``slt_nb: {after: [01_data_prep]}``). The tabl
 the order (every notebook reads only what its ``after`` list writes); only the wall times do.
 A notebook whose header says ``gpu: true`` trains on the GPU: with G GPUs visible at most G of them
 run at once, each pinned to its own GPU (``CUDA_VISIBLE_DEVICES``) — on a one-GPU node they take turns
-while CPU notebooks run beside them — unless ``share_gpu`` (``--share-gpu``) asks otherwise.
+while CPU notebooks run beside them — unless ``share_gpu`` (``--share-gpu``) asks otherwise. Without a
+GPU the notebooks share one set of CPU slots, one per core (:mod:`slt_nb.cpu_slots`, ``--cpu-slots``): each
+training run, prediction pass and LLaVA-SLT stage holds one while it computes, the notebook with the
+longest remaining chain of recorded CPU seconds first.
 
 **Each params file owns its results.** The run writes into the ``results_dir`` (and reads the
 ``manifest_dir``) that its params give — ``params/paper.yaml`` sets ``results/paper`` and
