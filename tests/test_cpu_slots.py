@@ -90,7 +90,7 @@ def test_without_the_env_it_does_nothing(monkeypatch):
 @pytest.mark.parametrize("n, holders", [(1, 3), (2, 4)])
 def test_never_more_holders_than_slots(tmp_path, n, holders):
     spec = slots_spec(tmp_path / "slots", n)
-    procs = [_holder(tmp_path, spec, 0, f"p{i}", 0.4) for i in range(holders)]
+    procs = [_holder(tmp_path, spec, 0, f"p{i}", 1.0) for i in range(holders)]
     assert all(p.wait(timeout=60) == 0 for p in procs)
     live, most = 0, 0
     for _, what, _ in _events(tmp_path):
@@ -102,14 +102,16 @@ def test_never_more_holders_than_slots(tmp_path, n, holders):
 
 def test_a_higher_priority_waiter_goes_first(tmp_path):
     spec = slots_spec(tmp_path / "slots", 1)
-    first = _holder(tmp_path, spec, 0, "first", 1.0)
-    _wait_for(tmp_path, 1)
-    low = _holder(tmp_path, spec, 10, "low", 0.1)
-    time.sleep(0.3)  # low waits before high arrives
-    high = _holder(tmp_path, spec, 500, "high", 0.1)
-    for p in (first, low, high):
+    with cpu_slot(spec, 0):  # this process holds the only slot until both waiters are registered
+        low = _holder(tmp_path, spec, 10, "low", 0.1)
+        high = _holder(tmp_path, spec, 500, "high", 0.1)
+        t0 = time.monotonic()
+        while len(list((tmp_path / "slots").glob("wait-*"))) < 2:
+            assert time.monotonic() - t0 < 30, "the two waiters never registered"
+            time.sleep(0.05)
+    for p in (low, high):
         assert p.wait(timeout=60) == 0
-    assert [tag for _, what, tag in _events(tmp_path) if what == "got"] == ["first", "high", "low"]
+    assert [tag for _, what, tag in _events(tmp_path) if what == "got"] == ["high", "low"]
 
 
 def test_a_killed_holder_frees_its_slot_and_a_dead_waiter_is_ignored(tmp_path):

@@ -120,7 +120,8 @@ def reproduce(params_file: str | Path | None = None, only: list[str] | None = No
             gpus = torch.cuda.device_count()
         gpu_slots = [str(i) for i in range(gpus or 0)]  # free GPU indices for gpu notebooks (jobs > 1)
         if cpu_slots is None:
-            cpu_slots = len(os.sched_getaffinity(0)) if jobs > 1 and not gpu_slots else 0
+            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)  # the cores this process may use
+            cpu_slots = cores if jobs > 1 and not gpu_slots else 0
         slots_env = {SLOTS_ENV: slots_spec(Path(tmp) / "cpu-slots", cpu_slots)} if cpu_slots else {}
 
         def submit(run, nb, gpu=None):

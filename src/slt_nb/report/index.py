@@ -175,5 +175,7 @@ def write_index(results_dir: str | Path, *, params_file: str | None, params_hash
         if cpu_times:
             total = round(sum(cpu_times.values()), 1)
             lines += [f"CPU time: user + system seconds of each notebook's kernel and the worker processes it started "
-                      f"(`cpu_times.json`); together {total} s, so no schedule on *n* cores takes less than {total} / *n* s.", ""]
+                      f"(`cpu_times.json`); together {total} s, so no schedule on *n* cores takes less than {total} / *n* s. "
+                      f"Wall time: from the notebook's start to its end (`runtimes.json`), including, when notebooks run side by side "
+                      f"(`--jobs` > 1), the time its runs waited for a CPU slot (`slt_nb.cpu_slots`): the CPU time is its cost.", ""]
     return write_text(results_dir / "README.md", "\n".join(lines))
